@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Role, Team
+
+WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+
+
+class OrganizationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+
+    class Meta:
+        model = Organization
+        fields = ["name", "time_zone", "holiday_country", "holiday_subdivision", "default_language"]
+
+
+class WorkingHoursForm(forms.Form):
+    """One text field per weekday: intervals like `09:00-13:00, 14:00-18:00`; empty = closed."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for day, label in enumerate(WEEKDAYS):
+            self.fields[f"day_{day}"] = forms.CharField(
+                label=label, required=False, help_text=_("e.g. 09:00-13:00, 14:00-18:00; empty when closed")
+            )
+
+    @staticmethod
+    def format_day(intervals: list[tuple[int, int]]) -> str:
+        return ", ".join(f"{o // 60:02d}:{o % 60:02d}-{c // 60:02d}:{c % 60:02d}" for o, c in intervals)
+
+    @staticmethod
+    def _minutes(text: str) -> int:
+        hours, _sep, minutes = text.strip().partition(":")
+        value = int(hours) * 60 + int(minutes or 0)
+        if not 0 <= value <= 1440 or not 0 <= int(minutes or 0) < 60:
+            raise ValueError(text)
+        return value
+
+    def intervals(self) -> list[tuple[int, int, int]]:
+        rows: list[tuple[int, int, int]] = []
+        for day in range(7):
+            text = self.cleaned_data.get(f"day_{day}") or ""
+            for part in filter(None, (p.strip() for p in text.split(","))):
+                try:
+                    opens_text, closes_text = part.split("-")
+                    opens, closes = self._minutes(opens_text), self._minutes(closes_text)
+                except ValueError:
+                    self.add_error(f"day_{day}", _("Write each interval as HH:MM-HH:MM, for example 09:00-18:00."))
+                    continue
+                if closes <= opens:
+                    self.add_error(f"day_{day}", _("An interval must close after it opens (use 24:00 for midnight)."))
+                    continue
+                rows.append((day, opens, closes))
+        return rows
+
+
+class CalendarDateForm(forms.Form):
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=[("closed", _("closed")), ("worked", _("open despite a public holiday"))]
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=200)
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "description", "color", "email"]
+        widgets = {"color": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 3})}
+
+
+class StaffCreateForm(forms.Form):
+    email = forms.EmailField(label=_("email"))
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices, initial=Role.AGENT)
+    teams = forms.ModelMultipleChoiceField(label=_("teams"), queryset=Team.objects.none(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    password = forms.CharField(label=_("initial password"), required=False, widget=forms.PasswordInput,
+                               help_text=_("Leave empty to let the person choose one through “Forgot password”."))
+
+    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["teams"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
+
+
+class StaffEditForm(forms.Form):
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    teams = forms.ModelMultipleChoiceField(label=_("teams"), queryset=Team.objects.none(), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    is_active = forms.BooleanField(label=_("login active"), required=False)
+
+    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["teams"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
+
+
+class CustomerForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "company",
+            "preferred_language",
+            "consent_contact",
+            "consent_surveys",
+            "consent_marketing",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("token name"), max_length=100)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=LANGUAGE_CHOICES)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from servicecycle.accounts.models import Team
+from servicecycle.catalog.models import OfferingDecision, Service
+
+
+class ServiceForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Service
+        fields = ["name", "description", "category", "owner_team", "status", "service_share"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "service_share": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
+        }
+
+    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["owner_team"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = OfferingDecision
+        fields = [
+            "price_model",
+            "free_period_months",
+            "price",
+            "currency",
+            "delivery_channel",
+            "partner_names",
+            "rationale",
+            "review_date",
+        ]
+        widgets = {
+            "partner_names": forms.Textarea(attrs={"rows": 2}),
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "review_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"currency": _("currency (ISO code)")}

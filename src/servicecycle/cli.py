@@ -1,0 +1,89 @@
+"""The `servicecycle` console script: serve, worker, manage, analyze."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicecycle.settings")
+
+
+def manage(argv: list[str]) -> int:
+    """Run a Django management command, e.g. `servicecycle manage migrate`."""
+    _django_setup()
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["servicecycle manage", *argv])
+    except ImproperlyConfigured as exc:
+        print(f"servicecycle: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def serve(argv: list[str]) -> int:
+    """Production server: gunicorn serving the WSGI app; whitenoise serves static files."""
+    parser = argparse.ArgumentParser(prog="servicecycle serve")
+    parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+    args = parser.parse_args(argv)
+    _django_setup()
+    import django
+
+    django.setup()  # fail early, with a clear message, on bad settings
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "servicecycle.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+    ]
+    run()
+    return 0
+
+
+def worker(argv: list[str]) -> int:
+    """Background task worker (django-tasks database backend)."""
+    return manage(["db_worker", *argv])
+
+
+def analyze(argv: list[str]) -> int:
+    from servicecycle.analytics.cli import main as analyze_main
+
+    return analyze_main(argv)
+
+
+COMMANDS = {"serve": serve, "worker": worker, "manage": manage, "analyze": analyze}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help") or args[0] not in COMMANDS:
+        print(
+            "usage: servicecycle {serve,worker,manage,analyze} ...\n\n"
+            "  serve     run the web application (gunicorn + whitenoise)\n"
+            "  worker    run the background task worker\n"
+            "  manage    run a Django management command (migrate, seed_demo, ...)\n"
+            "  analyze   compute a survey or demand statistic from a CSV file",
+            file=sys.stderr if args and args[0] not in ("-h", "--help") else sys.stdout,
+        )
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    return COMMANDS[args[0]](args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

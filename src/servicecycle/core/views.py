@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from servicecycle.accounts.models import Customer, Team
+from servicecycle.accounts.permissions import staff_of
+from servicecycle.catalog.models import Service
+from servicecycle.core.models import AuditEvent
+from servicecycle.core.views_helpers import paginate, staff_required
+from servicecycle.cycles import wheel
+from servicecycle.cycles.models import Moment
+from servicecycle.cycles.queries import moment_health
+
+
+@staff_required("view")
+def home(request: HttpRequest) -> HttpResponse:
+    """Overview of the organization: each active service's cycle as a small wheel."""
+    organization = staff_of(request.user).organization  # type: ignore[union-attr]
+    services = list(
+        Service.objects.filter(organization=organization)
+        .exclude(status=Service.Status.RETIRED)
+        .select_related("owner_team")
+        .order_by("name")[:12]
+    )
+    by_service: dict[int, list[Moment]] = defaultdict(list)
+    for moment in (
+        Moment.objects.filter(service__in=services).select_related("owner_team").order_by("service_id", "position")
+    ):
+        by_service[moment.service_id].append(moment)
+    cards = []
+    for service in services:
+        moments = by_service[service.pk]
+        cards.append({"service": service, "segments": wheel.segments(moments, moment_health(moments))})
+    counts = {
+        "services": Service.objects.filter(organization=organization).count(),
+        "moments": Moment.objects.filter(service__organization=organization).count(),
+        "teams": Team.objects.filter(organization=organization).count(),
+        "customers": Customer.objects.filter(organization=organization).count(),
+    }
+    recent = AuditEvent.objects.filter(organization_id=organization.pk).order_by("-at", "-id")[:8]
+    return render(request, "core/home.html", {"cards": cards, "counts": counts, "wheel": wheel, "recent": recent,
+                                               "organization": organization})
+
+
+@staff_required("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    organization = staff_of(request.user).organization  # type: ignore[union-attr]
+    events = AuditEvent.objects.filter(organization_id=organization.pk).order_by("-at", "-id")
+    verb = request.GET.get("verb", "").strip()
+    if verb:
+        events = events.filter(verb__startswith=verb[:60])
+    verbs = (
+        AuditEvent.objects.filter(organization_id=organization.pk).values("verb").annotate(n=Count("id")).order_by("verb")
+    )
+    return render(request, "core/audit_log.html", {"page": paginate(request, events, 50), "verb": verb, "verbs": verbs})
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in; the interface switches to the language saved on the staff profile."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
+        response = super().form_valid(form)
+        staff = staff_of(form.get_user())
+        if staff is None:
+            messages.warning(self.request, _("This login has no staff profile in any organization yet."))
+        elif staff.language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, staff.language, max_age=365 * 24 * 3600,
+                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

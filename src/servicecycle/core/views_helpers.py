@@ -1,0 +1,58 @@
+"""Small helpers shared by the page views: permission decorator, form error mapping, pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from servicecycle.accounts.permissions import has, staff_of
+from servicecycle.core.errors import DomainError, ValidationFailed
+
+
+def staff_required(capability: str = "view") -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Signed-in staff with the capability; anonymous users go to the login page, others get a 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if staff_of(request.user) is None or not has(request.user, capability):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:
+    return render(
+        request,
+        "403.html",
+        {"message": message or _("Your role does not allow this page. Ask an administrator if you need it.")},
+        status=403,
+    )
+
+
+def apply_domain_error(form: Form, exc: DomainError) -> None:
+    """Show an action's error on the form, on the field it names when the form has that field."""
+    errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
+    for field, messages in errors.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message if target else f"{field}: {message}" if field != "__all__" else message)
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = 25) -> Page:
+    paginator = Paginator(items, per_page)
+    return paginator.get_page(request.GET.get("page"))

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django import forms
+
+from servicecycle.accounts.models import Team
+from servicecycle.cycles.models import Moment
+
+
+class MomentForm(forms.ModelForm):
+    """Field parsing for the moment editor; the rules themselves live in cycles.actions."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    owner_team = forms.ModelChoiceField(queryset=Team.objects.none())
+
+    class Meta:
+        model = Moment
+        fields = ["name", "customer_goal", "owner_team", "channel", "standard", "target_value", "target_unit"]
+        widgets = {"target_value": forms.NumberInput(attrs={"step": "any"})}
+
+    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        owner = self.fields["owner_team"]
+        owner.queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
+        owner.label = Moment._meta.get_field("owner_team").verbose_name
+        # the action reports these with exact messages; do not stop at the browser's generic ones
+        self.fields["target_value"].min_value = None
+        self.fields["target_value"].validators = []
+        self.fields["name"].required = False
+
+    def _post_clean(self) -> None:  # model validation is the action's job
+        pass

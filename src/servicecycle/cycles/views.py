@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from servicecycle.accounts.permissions import can_edit_cycle
+from servicecycle.catalog.queries import get_service_for_user
+from servicecycle.core import audit
+from servicecycle.core.errors import DomainError
+from servicecycle.core.views_helpers import apply_domain_error, forbidden, staff_required
+from servicecycle.cycles import actions, wheel
+from servicecycle.cycles.forms import MomentForm
+from servicecycle.cycles.queries import get_moment_for_user, moment_health, moments_of
+
+
+def _cycle_context(request: HttpRequest, service_id: int) -> dict[str, object]:
+    service = get_service_for_user(request.user, service_id)
+    moments = moments_of(service)
+    health = moment_health(moments)
+    return {
+        "service": service,
+        "moments": moments,
+        "segments": wheel.segments(moments, health),
+        "wheel": wheel,
+        "arrow": wheel.arrow_path(),
+        "has_heat": any(h.score is not None for h in health.values()),
+        "can_edit": can_edit_cycle(request.user, service.owner_team_id),
+    }
+
+
+@staff_required("view")
+def cycle(request: HttpRequest, service_id: int) -> HttpResponse:
+    context = _cycle_context(request, service_id)
+    if request.htmx and request.GET.get("part") == "editor":
+        return render(request, "cycles/cycle.html#editor", context)
+    return render(request, "cycles/cycle.html", context)
+
+
+@staff_required("view")
+def wheel_svg(request: HttpRequest, service_id: int) -> HttpResponse:
+    context = _cycle_context(request, service_id)
+    response = render(request, "cycles/wheel_standalone.svg", context, content_type="image/svg+xml")
+    return response
+
+
+@staff_required("cycle.manage")
+def moment_add(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = get_service_for_user(request.user, service_id)
+    if not can_edit_cycle(request.user, service.owner_team_id):
+        return forbidden(request)
+    form = MomentForm(request.POST or None, organization=service.organization,
+                      initial={"owner_team": service.owner_team})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.add_moment(
+                acting_user=request.user,
+                service=service,
+                name=data["name"],
+                owner_team_id=data["owner_team"].pk,
+                customer_goal=data["customer_goal"],
+                standard=data["standard"],
+                target_value=data["target_value"],
+                target_unit=data["target_unit"],
+                channel=data["channel"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Moment of truth added to the cycle."))
+            if request.POST.get("another"):
+                return redirect("moment-add", service_id=service.pk)
+            return redirect("cycle", service_id=service.pk)
+    return render(request, "cycles/moment_form.html", {"form": form, "service": service, "adding": True})
+
+
+@staff_required("view")
+def moment_detail(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+    service = get_service_for_user(request.user, service_id)
+    moment = get_moment_for_user(request.user, service, pk)
+    return render(request, "cycles/moment_detail.html", {
+        "service": service,
+        "moment": moment,
+        "health": moment_health([moment])[moment.pk],
+        "timeline": audit.timeline(moment),
+        "can_edit": can_edit_cycle(request.user, service.owner_team_id),
+    })
+
+
+@staff_required("cycle.manage")
+def moment_edit(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+    service = get_service_for_user(request.user, service_id)
+    if not can_edit_cycle(request.user, service.owner_team_id):
+        return forbidden(request)
+    moment = get_moment_for_user(request.user, service, pk, write=True)
+    form = MomentForm(request.POST or None, instance=moment, organization=service.organization,
+                      initial={"version": moment.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_moment(
+                acting_user=request.user,
+                moment=moment,
+                expected_version=data.get("version"),
+                name=data["name"],
+                owner_team_id=data["owner_team"].pk,
+                customer_goal=data["customer_goal"],
+                standard=data["standard"],
+                target_value=data["target_value"],
+                target_unit=data["target_unit"],
+                channel=data["channel"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Moment of truth saved."))
+            return redirect("cycle", service_id=service.pk)
+    return render(request, "cycles/moment_form.html", {"form": form, "service": service, "moment": moment})
+
+
+@require_POST
+@staff_required("cycle.manage")
+def moment_remove(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+    service = get_service_for_user(request.user, service_id)
+    if not can_edit_cycle(request.user, service.owner_team_id):
+        return forbidden(request)
+    moment = get_moment_for_user(request.user, service, pk, write=True)
+    actions.remove_moment(acting_user=request.user, moment=moment)
+    messages.success(request, _("Moment “%(name)s” removed from the cycle.") % {"name": moment.name})
+    return redirect("cycle", service_id=service.pk)
+
+
+@require_POST
+@staff_required("cycle.manage")
+def moment_move(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+    """Keyboard alternative to drag and drop: move one place up or down."""
+    service = get_service_for_user(request.user, service_id)
+    if not can_edit_cycle(request.user, service.owner_team_id):
+        return forbidden(request)
+    moment = get_moment_for_user(request.user, service, pk, write=True)
+    try:
+        actions.move_moment(acting_user=request.user, moment=moment, direction=request.POST.get("direction", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        context = _cycle_context(request, service_id)
+        context["focus_moment"] = moment.pk
+        context["focus_direction"] = request.POST.get("direction", "")
+        return render(request, "cycles/cycle.html#editor", context)
+    return redirect(reverse("cycle", kwargs={"service_id": service.pk}) + f"#moment-{moment.pk}")
+
+
+@require_POST
+@staff_required("cycle.manage")
+def cycle_reorder(request: HttpRequest, service_id: int) -> HttpResponse:
+    """Drag and drop sends the whole new order as repeated `moment` fields."""
+    service = get_service_for_user(request.user, service_id)
+    if not can_edit_cycle(request.user, service.owner_team_id):
+        return forbidden(request)
+    try:
+        ids = [int(v) for v in request.POST.getlist("moment")]
+        actions.reorder_moments(acting_user=request.user, service=service, moment_ids=ids)
+    except (ValueError, DomainError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else _("The new order could not be read.")
+        if request.htmx:
+            response = render(request, "cycles/cycle.html#editor", {**_cycle_context(request, service_id),
+                                                                     "error": message})
+            return response
+        return JsonResponse({"error": message}, status=400)
+    if request.htmx:
+        return render(request, "cycles/cycle.html#editor", _cycle_context(request, service_id))
+    return redirect("cycle", service_id=service.pk)
+
+

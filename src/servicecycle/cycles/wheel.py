@@ -1,0 +1,129 @@
+"""Geometry of the cycle-of-service wheel: moments clockwise from 12 o'clock as a closed ring.
+
+Pure arithmetic on the ordered moments; the SVG itself is the template cycles/wheel.svg.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from servicecycle.cycles.models import Moment
+from servicecycle.cycles.queries import MomentHealth
+
+SIZE = 640
+CENTER = SIZE / 2
+OUTER = 210.0
+INNER = 130.0
+HEAT_INNER = 216.0
+HEAT_OUTER = 232.0
+LABEL_RADIUS = 248.0
+GAP_DEGREES = 0.8
+
+
+@dataclass(frozen=True)
+class Segment:
+    moment: Moment
+    number: int
+    path: str
+    heat_path: str
+    heat_color: str | None
+    color: str
+    text_color: str
+    number_x: float
+    number_y: float
+    label_x: float
+    label_y: float
+    label_anchor: str
+    label: str
+    show_label: bool
+
+
+def _point(radius: float, degrees: float) -> tuple[float, float]:
+    """Clock-face coordinates: 0 degrees at 12 o'clock, growing clockwise."""
+    radians = math.radians(degrees - 90)
+    return CENTER + radius * math.cos(radians), CENTER + radius * math.sin(radians)
+
+
+def annulus_sector(inner: float, outer: float, start: float, end: float) -> str:
+    large = 1 if end - start > 180 else 0
+    x1, y1 = _point(outer, start)
+    x2, y2 = _point(outer, end)
+    x3, y3 = _point(inner, end)
+    x4, y4 = _point(inner, start)
+    return (
+        f"M{x1:.2f},{y1:.2f} A{outer:.0f},{outer:.0f} 0 {large} 1 {x2:.2f},{y2:.2f} "
+        f"L{x3:.2f},{y3:.2f} A{inner:.0f},{inner:.0f} 0 {large} 0 {x4:.2f},{y4:.2f} Z"
+    )
+
+
+def _text_color(hex_color: str) -> str:
+    """Black or white text, whichever reads better on the team colour (WCAG relative luminance)."""
+    try:
+        r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    except ValueError:
+        return "#000"
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return "#111" if luminance > 0.179 else "#fff"
+
+
+def heat_color(score: float | None) -> str | None:
+    """Red (critical, 0) through amber to green (healthy, 1); None when not measured."""
+    if score is None:
+        return None
+    s = max(0.0, min(1.0, score))
+    hue = 120 * s
+    return f"hsl({hue:.0f}, 75%, 45%)"
+
+
+def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Segment]:
+    n = len(moments)
+    if n == 0:
+        return []
+    step = 360 / n
+    gap = GAP_DEGREES if n > 1 else 0
+    show_labels = n <= 16
+    out = []
+    for index, moment in enumerate(moments):
+        start = index * step + gap / 2
+        end = (index + 1) * step - gap / 2
+        if n == 1:
+            end = 359.99
+        mid = (start + end) / 2
+        nx, ny = _point((INNER + OUTER) / 2, mid)
+        lx, ly = _point(LABEL_RADIUS, mid)
+        anchor = "middle" if abs(math.sin(math.radians(mid))) < 0.2 else ("start" if mid < 180 else "end")
+        label = moment.name if len(moment.name) <= 24 else moment.name[:23] + "…"
+        score = health.get(moment.pk, MomentHealth()).score
+        color = moment.owner_team.color
+        out.append(
+            Segment(
+                moment=moment,
+                number=index + 1,
+                path=annulus_sector(INNER, OUTER, start, end),
+                heat_path=annulus_sector(HEAT_INNER, HEAT_OUTER, start, end),
+                heat_color=heat_color(score),
+                color=color,
+                text_color=_text_color(color),
+                number_x=round(nx, 2),
+                number_y=round(ny, 2),
+                label_x=round(lx, 2),
+                label_y=round(ly, 2),
+                label_anchor=anchor,
+                label=label,
+                show_label=show_labels,
+            )
+        )
+    return out
+
+
+def arrow_path() -> str:
+    """A short clockwise arc with an arrow head inside the ring, showing the direction of the cycle."""
+    r = INNER - 14
+    x1, y1 = _point(r, 20)
+    x2, y2 = _point(r, 60)
+    return f"M{x1:.2f},{y1:.2f} A{r:.0f},{r:.0f} 0 0 1 {x2:.2f},{y2:.2f}"
