@@ -38,7 +38,10 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     denom = n + z * z
     centre = (successes + z * z / 2) / denom
     half = z * math.sqrt(successes * (n - successes) / n + z * z / 4) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At x = 0 or x = n the limit is exactly 0 or 1; pin it against rounding.
+    lower = 0.0 if successes == 0 else max(0.0, centre - half)
+    upper = 1.0 if successes == n else min(1.0, centre + half)
+    return lower, upper
 
 
 def csat_from_counts(top_two: int, n: int) -> CSATResult:

@@ -73,7 +73,8 @@ def correlation_matrix(x: Any, y: Any) -> tuple[NDArray[np.float64], int]:
     data -= mean
     cross = data.T @ data
     sd = np.sqrt(np.diag(cross))
-    return cross / np.outer(sd, sd), n
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column gives NaN, checked later
+        return cross / np.outer(sd, sd), n
 
 
 def subset_r2(rxx: NDArray[np.float64], rxy: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -38,6 +38,7 @@ from servicecycle.analytics.methods._common import as_vector
 
 MIN_BASS_PERIODS = 3
 _MAX_MARKET_MULTIPLE = 1000.0  # m may be at most this many times the demand seen so far
+_MIN_IDENTIFIED = 1e-3  # smallest/largest singular value of the relative Jacobian
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def fit_bass(demand: Sequence[float] | NDArray[np.float64]) -> tuple[BassFit | N
 
     Least squares over a small grid of starting points with bounds p, q > 0 and
     total demand <= m <= 1000 x total demand. No estimate is returned when there
-    are too few periods, no demand, or when m runs to its upper bound (the data
-    show no slowdown, so the market size is not identified).
+    are too few periods, no demand, when m runs to its upper bound (the data
+    show no slowdown), or when the fit is not identified (the Jacobian of the
+    curve in relative terms is nearly singular).
     """
     d = as_vector(demand, "demand")
     if d.size < MIN_BASS_PERIODS:
@@ -131,6 +133,12 @@ def fit_bass(demand: Sequence[float] | NDArray[np.float64]) -> tuple[BassFit | N
     p, q, scale = (float(v) for v in best.x)
     if scale > 0.99 * _MAX_MARKET_MULTIPLE:
         return None, "demand shows no slowdown yet, so the market size cannot be estimated"
+    # Relative sensitivities of the fitted curve to p, q and m: when they are close
+    # to linearly dependent, many (p, q, m) fit equally well (a flat or purely
+    # exponential history) and any single estimate would be arbitrary.
+    singular = np.linalg.svd(best.jac * best.x, compute_uv=False)
+    if singular[-1] < _MIN_IDENTIFIED * singular[0]:
+        return None, "the demand history does not pin down p, q and m (too flat or still purely exponential)"
     m = scale * total
     fitted = bass_adoptions(d.size, p, q, m)
     peak = math.log(q / p) / (p + q) if q > p else None
