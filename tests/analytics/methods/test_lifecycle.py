@@ -23,7 +23,7 @@ def test_worked_polli_cook_example():
     assert changes[0] is None
     assert changes[1:] == pytest.approx([50.0, 20.0, 0.0, -5.0, -100 * 51 / 171])
     sigma = math.sqrt((50**2 + 20**2 + 0 + 5**2 + (100 * 51 / 171) ** 2) / 5)
-    assert r.sigma == pytest.approx(sigma)  # 26.2...; 0.5 sigma = 13.1
+    assert r.sigma == pytest.approx(sigma)  # 27.62...; 0.5 sigma = 13.81
     assert [p.stage for p in r.periods] == [None, "growth", "growth", "maturity", "maturity", "decline"]
     assert r.stage == "decline"
     assert r.periods[0].period == "2019"

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from servicecycle.analytics.methods import MethodInputError
 from servicecycle.analytics.methods._common import as_matrix
@@ -43,10 +42,12 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
         raise MethodInputError("the alpha interval needs at least 2 respondents and 2 items")
     if not 0 < level < 1:
         raise MethodInputError(f"confidence level must lie between 0 and 1, got {level}")
+    from scipy.special import fdtri  # scipy loads slowly; import on use
+
     df1, df2 = n - 1, (n - 1) * (k - 1)
     tail = (1 - level) / 2
-    lower = 1 - (1 - alpha) * float(stats.f.ppf(1 - tail, df1, df2))
-    upper = 1 - (1 - alpha) * float(stats.f.ppf(tail, df1, df2))
+    lower = 1 - (1 - alpha) * float(fdtri(df1, df2, 1 - tail))
+    upper = 1 - (1 - alpha) * float(fdtri(df1, df2, tail))
     return lower, upper
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from servicecycle.analytics.methods import MethodInputError
 from servicecycle.analytics.methods._common import as_whole_scores
@@ -40,11 +39,13 @@ def ces(scores: Sequence[int] | NDArray[np.integer], scale: int = 7) -> CESResul
 
 def mean_interval(values: Sequence[float] | NDArray[np.floating]) -> CESResult:
     """Mean, sample SD and 95 % Student t interval of any list of numbers (n >= 2)."""
+    from scipy.special import stdtrit  # scipy loads slowly; import on use
+
     data = np.asarray(values, dtype=np.float64)
     n = data.size
     if n < 2:
         raise MethodInputError("a t interval needs at least 2 values")
     mean = float(data.mean())
     sd = float(data.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.975)) * sd / math.sqrt(n)
     return CESResult(n=n, mean=mean, sd=sd, ci95=(mean - half, mean + half))

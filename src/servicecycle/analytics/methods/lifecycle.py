@@ -31,7 +31,6 @@ from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares
 
 from servicecycle.analytics.methods import MethodInputError
 from servicecycle.analytics.methods._common import as_vector
@@ -99,6 +98,8 @@ def fit_bass(demand: Sequence[float] | NDArray[np.float64]) -> tuple[BassFit | N
     show no slowdown), or when the fit is not identified (the Jacobian of the
     curve in relative terms is nearly singular).
     """
+    from scipy.optimize import least_squares  # imported here: it is slow to load
+
     d = as_vector(demand, "demand")
     if d.size < MIN_BASS_PERIODS:
         return None, f"the Bass model needs at least {MIN_BASS_PERIODS} periods, got {d.size}"
@@ -123,6 +124,7 @@ def fit_bass(demand: Sequence[float] | NDArray[np.float64]) -> tuple[BassFit | N
                         bounds=([1e-6, 1e-6, 1.0], [1.0, 5.0, _MAX_MARKET_MULTIPLE]),
                         method="trf",
                         x_scale="jac",
+                        max_nfev=50,
                     )
                 except (ValueError, FloatingPointError):
                     continue

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from servicecycle.analytics.methods import MethodInputError
 from servicecycle.analytics.methods._common import Z95, as_whole_scores, check_count
@@ -97,12 +96,14 @@ def nps_change(
     in [-200, 200]). When both waves have SE 0 (every answer in one group) the
     test is undefined and z and p are None.
     """
+    from scipy.special import ndtr  # scipy loads slowly; only this test needs it
+
     ra, rb = _as_result(a), _as_result(b)
     diff = rb.nps - ra.nps
     se = math.sqrt(ra.se**2 + rb.se**2)
     if se > 0:
         z: float | None = diff / se
-        p_value: float | None = float(2.0 * stats.norm.sf(abs(diff / se)))
+        p_value: float | None = float(2.0 * ndtr(-abs(diff / se)))
     else:
         z = p_value = None
     ci = (max(-200.0, diff - Z95 * se), min(200.0, diff + Z95 * se))
