@@ -5,14 +5,14 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import EmailStr
 
 from servicecycle.accounts import actions
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Staff, Team
 from servicecycle.accounts.permissions import require
-from servicecycle.core.api_schemas import ERRORS
+from servicecycle.core.api_schemas import ERRORS, Pages
 
 router = Router(tags=["people"])
 Language = str
@@ -105,8 +105,8 @@ def _org_id(request: HttpRequest) -> int:
     return require(request.user, "view").organization_id
 
 
-@router.get("/teams", response=list[TeamOut], summary="List teams")
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/teams", response={200: list[TeamOut], **ERRORS}, summary="List teams")
+@paginate(Pages, page_size=50, max_page_size=200)
 def list_teams(request: HttpRequest, q: str = "") -> Any:
     teams = Team.objects.filter(organization_id=_org_id(request)).order_by("name", "id")
     return teams.filter(name__icontains=q) if q else teams
@@ -121,11 +121,11 @@ def get_team(request: HttpRequest, team_id: int) -> Any:
 def create_team(request: HttpRequest, payload: TeamIn) -> Any:
     data = payload.dict()
     data["email"] = data["email"] or ""
-    return 201, actions.create_team(acting_user=request.user, **data)
+    return Status(201, actions.create_team(acting_user=request.user, **data))
 
 
-@router.get("/staff", response=list[StaffOut], summary="List staff (read only)")
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="List staff (read only)")
+@paginate(Pages, page_size=50, max_page_size=200)
 def list_staff(request: HttpRequest, role: str = "", team_id: int | None = None, q: str = "") -> Any:
     people = (
         Staff.objects.filter(organization_id=_org_id(request))
@@ -148,8 +148,8 @@ def get_staff(request: HttpRequest, staff_id: int) -> Any:
     return get_object_or_404(Staff.objects.select_related("user"), pk=staff_id, organization_id=_org_id(request))
 
 
-@router.get("/customers", response=list[CustomerOut], summary="List customers", tags=["customers"])
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/customers", response={200: list[CustomerOut], **ERRORS}, summary="List customers", tags=["customers"])
+@paginate(Pages, page_size=50, max_page_size=200)
 def list_customers(request: HttpRequest, q: str = "", preferred_language: str = "") -> Any:
     customers = Customer.objects.filter(organization_id=_org_id(request)).order_by("name", "id")
     if q:
@@ -168,7 +168,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> Any:
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
     data = payload.dict()
     data["email"] = data["email"] or ""
-    return 201, actions.create_customer(acting_user=request.user, **data)
+    return Status(201, actions.create_customer(acting_user=request.user, **data))
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, tags=["customers"])

@@ -5,13 +5,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from servicecycle.accounts.permissions import require
 from servicecycle.catalog import actions, queries
 from servicecycle.catalog.models import OfferingDecision, Service
-from servicecycle.core.api_schemas import ERRORS
+from servicecycle.core.api_schemas import ERRORS, Pages
 
 router = Router(tags=["services"])
 
@@ -88,8 +88,8 @@ class DecisionIn(Schema):
     review_date: dt.date | None = None
 
 
-@router.get("/services", response=list[ServiceListOut], summary="List services")
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/services", response={200: list[ServiceListOut], **ERRORS}, summary="List services")
+@paginate(Pages, page_size=50, max_page_size=200)
 def list_services(request: HttpRequest, q: str = "", status: str = "", category: str = "",
                   owner_team_id: int | None = None, sort: str = "name") -> Any:
     organization = require(request.user, "view").organization
@@ -104,7 +104,7 @@ def get_service(request: HttpRequest, service_id: int) -> Any:
 
 @router.post("/services", response={201: ServiceOut, **ERRORS}, summary="Create a service")
 def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    return 201, actions.create_service(acting_user=request.user, **payload.dict())
+    return Status(201, actions.create_service(acting_user=request.user, **payload.dict()))
 
 
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="Change a service")
@@ -128,4 +128,4 @@ def create_decision(request: HttpRequest, service_id: int, payload: DecisionIn) 
     service = queries.get_service_for_user(request.user, service_id)
     data = payload.dict()
     data["partner_names"] = "\n".join(p.strip() for p in data.pop("partners") if p.strip())
-    return 201, actions.record_offering_decision(acting_user=request.user, service=service, **data)
+    return Status(201, actions.record_offering_decision(acting_user=request.user, service=service, **data))

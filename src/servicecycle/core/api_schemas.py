@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
 
 
 class ErrorOut(Schema):
@@ -11,4 +12,12 @@ class ErrorOut(Schema):
     errors: object | None = None
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination with bounded inputs: `page` (1..100000) and `page_size` (1..200, default 50)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=200)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from servicecycle.catalog.queries import get_service_for_user
 from servicecycle.core.api_schemas import ERRORS
@@ -85,7 +85,7 @@ def get_cycle(request: HttpRequest, service_id: int) -> Any:
 def add_moment(request: HttpRequest, service_id: int, payload: MomentIn) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = actions.add_moment(acting_user=request.user, service=service, **payload.dict())
-    return 201, _moment_out(moment, None)
+    return Status(201, _moment_out(moment, None))
 
 
 @router.get("/services/{service_id}/cycle/moments/{moment_id}", response={200: MomentOut, **ERRORS})
@@ -111,7 +111,7 @@ def remove_moment(request: HttpRequest, service_id: int, moment_id: int) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, moment_id)
     actions.remove_moment(acting_user=request.user, moment=moment)
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/services/{service_id}/cycle/order", response={200: CycleOut, **ERRORS},

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from servicecycle.cycles import wheel
+from servicecycle.cycles.queries import MomentHealth, moment_health
+from tests.factories import World
+
+
+def _start_point(path: str) -> tuple[float, float]:
+    x, y = path.split()[0][1:].split(",")
+    return float(x), float(y)
+
+
+def test_first_moment_starts_at_twelve_o_clock_and_the_cycle_runs_clockwise(world: World) -> None:
+    moments = list(world.service.moments.select_related("owner_team").order_by("position"))
+    segments = wheel.segments(moments, moment_health(moments))
+    assert [s.number for s in segments] == [1, 2, 3]
+    x1, y1 = _start_point(segments[0].path)
+    assert x1 == pytest.approx(wheel.CENTER, abs=3)  # straight up from the centre
+    assert y1 < wheel.CENTER - wheel.OUTER + 1
+    x2, y2 = _start_point(segments[1].path)
+    assert x2 > wheel.CENTER  # the second moment starts to the right: clockwise
+    angle = math.degrees(math.atan2(x2 - wheel.CENTER, wheel.CENTER - y2))
+    assert angle == pytest.approx(120, abs=1)
+
+
+def test_segments_take_the_owner_team_colour(world: World) -> None:
+    moments = list(world.service.moments.select_related("owner_team"))
+    assert {s.color for s in wheel.segments(moments, {})} == {world.owner_team.color}
+
+
+def test_unmeasured_moments_get_no_heat_colour(world: World) -> None:
+    moments = list(world.service.moments.select_related("owner_team"))
+    health = moment_health(moments)
+    assert all(h.score is None for h in health.values())
+    assert all(s.heat_color is None for s in wheel.segments(moments, health))
+
+
+def test_heat_runs_from_red_for_critical_to_green_for_healthy() -> None:
+    assert wheel.heat_color(None) is None
+    assert wheel.heat_color(0.0) == "hsl(0, 75%, 45%)"
+    assert wheel.heat_color(1.0) == "hsl(120, 75%, 45%)"
+    assert wheel.heat_color(5) == "hsl(120, 75%, 45%)"
+
+
+def test_a_single_moment_is_drawn_as_a_full_ring(world: World) -> None:
+    moment = world.moments[0]
+    (segment,) = wheel.segments([moment], {moment.pk: MomentHealth()})
+    assert " 1 1 " in segment.path  # the large-arc flag: the arc goes all the way round
+
+
+def test_text_colour_is_readable_on_light_and_dark_teams() -> None:
+    assert wheel._text_color("#ffff00") == "#111"
+    assert wheel._text_color("#1a237e") == "#fff"
