@@ -123,7 +123,18 @@ def test_missing_rows_are_dropped():
     keep = np.ones(50, bool)
     keep[[3, 10]] = False
     assert r.n == 48
-    assert r == key_drivers(x[keep], y[keep], method="lmg")
+    full = key_drivers(x[keep], y[keep], method="lmg")
+    assert r.r2 == pytest.approx(full.r2, abs=1e-12)
+    assert [d.weight for d in r.drivers] == pytest.approx([d.weight for d in full.drivers], abs=1e-12)
+
+
+def test_large_offsets_keep_full_precision():
+    # A mean far above the spread takes the centring path; the result must not move.
+    x, y = _data(12, 200, 3)
+    a = key_drivers(x, y, method="lmg")
+    b = key_drivers(x + 1e7, y - 5e8, method="lmg")
+    assert b.r2 == pytest.approx(a.r2, abs=1e-9)
+    assert [d.weight for d in b.drivers] == pytest.approx([d.weight for d in a.drivers], abs=1e-9)
 
 
 def test_invalid_inputs():
