@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from servicecycle.accounts import views as accounts
+from servicecycle.accounts.forms import StaffPasswordResetForm
 from servicecycle.api import api
 from servicecycle.catalog import views as catalog
 from servicecycle.core import views as core
@@ -10,7 +11,8 @@ from servicecycle.cycles import views as cycles
 auth_patterns = [
     path("login/", core.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(form_class=StaffPasswordResetForm),
+         name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),

@@ -48,9 +48,10 @@ def apply_domain_error(form: Form, exc: DomainError) -> None:
     """Show an action's error on the form, on the field it names when the form has that field."""
     errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
     for field, messages in errors.items():
-        target = field if field in form.fields else None
+        visible = field in form.fields and not form.fields[field].widget.is_hidden
+        target = field if visible else None
         for message in messages:
-            form.add_error(target, message if target else f"{field}: {message}" if field != "__all__" else message)
+            form.add_error(target, message)
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = 25) -> Page:

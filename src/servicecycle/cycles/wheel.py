@@ -19,6 +19,11 @@ HEAT_INNER = 216.0
 HEAT_OUTER = 232.0
 LABEL_RADIUS = 248.0
 GAP_DEGREES = 0.8
+# room around the ring for the moment names written outside it
+LABEL_MARGIN_X = 150
+LABEL_MARGIN_Y = 12
+VIEWBOX = f"{-LABEL_MARGIN_X} {-LABEL_MARGIN_Y} {SIZE + 2 * LABEL_MARGIN_X} {SIZE + 2 * LABEL_MARGIN_Y}"
+VIEWBOX_SMALL = f"0 0 {SIZE} {SIZE}"
 
 
 @dataclass(frozen=True)

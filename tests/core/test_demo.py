@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from servicecycle.accounts.models import Role, Staff
+from servicecycle.catalog.models import OfferingDecision, Service
+from servicecycle.cycles.models import Moment
+from servicecycle.demo.data import DEMO_PASSWORD
+
+
+def _counts() -> tuple[int, ...]:
+    return Service.objects.count(), Moment.objects.count(), Staff.objects.count(), OfferingDecision.objects.count()
+
+
+def test_seed_demo_loads_both_businesses_and_running_it_again_changes_nothing(db: None) -> None:
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = _counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _counts() == first
+    retailer = Service.objects.filter(organization__slug="stonebridge")
+    assert retailer.count() >= 4
+    for service in Service.objects.all():
+        assert 8 <= service.moments.count() <= 12, service.name
+        assert service.decisions.count() == 1
+    roles = set(Staff.objects.filter(organization__slug="stonebridge").values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert {"Home delivery", "Installation", "Materials pick-up"} <= set(retailer.values_list("name", flat=True))
+    assert Staff.objects.filter(organization__slug="klinik-senyum").exists()
+
+
+def test_every_demo_login_works_with_the_printed_password(db: None) -> None:
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    request = RequestFactory().post("/accounts/login/")
+    for staff in Staff.objects.select_related("user"):
+        assert authenticate(request, username=staff.user.username, password=DEMO_PASSWORD) == staff.user
