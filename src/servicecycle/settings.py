@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "servicecycle.accounts",
     "servicecycle.catalog",
     "servicecycle.cycles",
+    "servicecycle.surveys",
     "servicecycle.analytics",
 ]
 
