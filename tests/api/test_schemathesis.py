@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 import schemathesis
 from schemathesis import checks
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from servicecycle.accounts import actions as accounts
@@ -24,6 +26,16 @@ CHECKS = [
 ]
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_open() -> Any:
+    """Like Django's test client: the WSGI app must not close the connection that holds the test transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
