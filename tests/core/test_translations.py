@@ -26,7 +26,8 @@ def fresh_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         os.chdir(copy)
         settings.LOCALE_PATHS = [copy / "locale"]
-        call_command("makemessages", locale=LANGUAGES, verbosity=0, no_obsolete=True)
+        call_command("makemessages", locale=LANGUAGES, verbosity=0, no_obsolete=True,
+                     extensions=["html", "txt", "py", "svg"])
     finally:
         os.chdir(old_cwd)
         settings.LOCALE_PATHS = old_paths

@@ -108,3 +108,11 @@ def test_moment_page_shows_its_history(world: World, client_for: Any) -> None:
         reverse("moment-detail", kwargs={"service_id": world.service.pk, "pk": m.pk})
     ).content.decode()
     assert "moment.added" in body
+
+
+def test_wheel_coordinates_are_not_localized_in_languages_with_decimal_commas(world: World, client_for: Any) -> None:
+    client = client_for("viewer")
+    client.cookies["django_language"] = "ru"
+    body = client.get(reverse("wheel-svg", kwargs={"service_id": world.service.pk})).content.decode()
+    assert 'viewBox="-150 -12 940 664"' in body
+    assert 'cx="320.0"' in body and "320,0" not in body
