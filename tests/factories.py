@@ -21,8 +21,13 @@ def organization(name: str = "Test Org", **kwargs: Any) -> Organization:
     return accounts.create_organization(name=f"{name} {n}", slug=f"org-{n}", **kwargs)
 
 
-def staff(org: Organization, role: str, teams: list[Team] | None = None, email: str | None = None,
-          password: str | None = None) -> Staff:
+def staff(
+    org: Organization,
+    role: str,
+    teams: list[Team] | None = None,
+    email: str | None = None,
+    password: str | None = None,
+) -> Staff:
     n = next(_seq)
     return accounts.create_staff(
         acting_user=None,
@@ -41,13 +46,19 @@ def team(admin: Staff, name: str | None = None, color: str = "#3566a8") -> Team:
 
 
 def service(admin: Staff, owner: Team, name: str | None = None, **kwargs: Any) -> Service:
-    return catalog.create_service(acting_user=admin.user, name=name or f"Service {next(_seq)}",
-                                  owner_team_id=owner.pk, **kwargs)
+    return catalog.create_service(
+        acting_user=admin.user, name=name or f"Service {next(_seq)}", owner_team_id=owner.pk, **kwargs
+    )
 
 
 def moment(admin: Staff, svc: Service, owner: Team | None = None, name: str | None = None, **kwargs: Any) -> Moment:
-    return cycles.add_moment(acting_user=admin.user, service=svc, name=name or f"Moment {next(_seq)}",
-                             owner_team_id=(owner or svc.owner_team).pk, **kwargs)
+    return cycles.add_moment(
+        acting_user=admin.user,
+        service=svc,
+        name=name or f"Moment {next(_seq)}",
+        owner_team_id=(owner or svc.owner_team).pk,
+        **kwargs,
+    )
 
 
 @dataclass

@@ -62,8 +62,9 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = api.create_response(request, {"detail": "Authentication required: send a valid bearer token."},
-                                   status=401)
+    response = api.create_response(
+        request, {"detail": "Authentication required: send a valid bearer token."}, status=401
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 

@@ -17,16 +17,23 @@ def test_new_organization_works_monday_to_friday_nine_to_six(db: None) -> None:
 
 
 def test_working_hours_accept_split_shifts_and_midnight(world: World) -> None:
-    actions.set_working_hours(acting_user=world.admin.user, organization=world.org,
-                              intervals=[(0, 540, 780), (0, 840, 1080), (5, 1320, 1440), (6, 0, 360)])
+    actions.set_working_hours(
+        acting_user=world.admin.user,
+        organization=world.org,
+        intervals=[(0, 540, 780), (0, 840, 1080), (5, 1320, 1440), (6, 0, 360)],
+    )
     assert WorkingInterval.objects.filter(organization=world.org).count() == 4
     assert AuditEvent.objects.filter(verb="organization.hours_changed").count() == 1
 
 
 @pytest.mark.parametrize(
     ("intervals", "field"),
-    [([(0, 600, 540)], "closes"), ([(0, 540, 1500)], "closes"), ([(0, 540, 780), (0, 700, 900)], "opens"),
-     ([(7, 540, 600)], "weekday")],
+    [
+        ([(0, 600, 540)], "closes"),
+        ([(0, 540, 1500)], "closes"),
+        ([(0, 540, 780), (0, 700, 900)], "opens"),
+        ([(7, 540, 600)], "weekday"),
+    ],
 )
 def test_bad_working_hours_are_refused_and_keep_the_old_ones(world: World, intervals: list, field: str) -> None:
     before = list(world.org.working_intervals.values_list("weekday", "opens", "closes"))
@@ -66,20 +73,37 @@ def test_team_colour_must_be_a_hex_colour(world: World) -> None:
 
 def test_staff_email_is_unique_and_teams_must_be_the_organizations(world: World) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        actions.create_staff(acting_user=world.admin.user, email=world.agent.user.email, first_name="A",
-                             last_name="B", role="agent")
+        actions.create_staff(
+            acting_user=world.admin.user,
+            email=world.agent.user.email,
+            first_name="A",
+            last_name="B",
+            role="agent",
+        )
     assert caught.value.field == "email"
     foreign = factories.team(world.outsider, "Theirs")
     with pytest.raises(ValidationFailed) as caught:
-        actions.create_staff(acting_user=world.admin.user, email="new@example.test", first_name="A",
-                             last_name="B", role="agent", team_ids=[foreign.pk])
+        actions.create_staff(
+            acting_user=world.admin.user,
+            email="new@example.test",
+            first_name="A",
+            last_name="B",
+            role="agent",
+            team_ids=[foreign.pk],
+        )
     assert caught.value.field == "teams"
 
 
 def test_weak_initial_password_is_refused(world: World) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        actions.create_staff(acting_user=world.admin.user, email="weak@example.test", first_name="A",
-                             last_name="B", role="agent", password="12345")
+        actions.create_staff(
+            acting_user=world.admin.user,
+            email="weak@example.test",
+            first_name="A",
+            last_name="B",
+            role="agent",
+            password="12345",
+        )
     assert caught.value.field == "password"
 
 
@@ -91,8 +115,9 @@ def test_administrator_cannot_demote_or_deactivate_themselves(world: World) -> N
 
 
 def test_staff_changes_are_audited_field_by_field(world: World) -> None:
-    actions.update_staff(acting_user=world.admin.user, staff=world.agent, role="team_lead",
-                         team_ids=[world.owner_team.pk])
+    actions.update_staff(
+        acting_user=world.admin.user, staff=world.agent, role="team_lead", team_ids=[world.owner_team.pk]
+    )
     event = AuditEvent.objects.get(verb="staff.updated")
     assert event.changes["role"] == ["agent", "team_lead"]
     assert event.changes["teams"] == [["Counter"], ["Warehouse"]]

@@ -60,8 +60,7 @@ def test_password_reset_sends_a_working_link(world: World) -> None:
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
     assert "Choose a new password" in form_page.content.decode()
-    done = client.post(form_page.redirect_chain[-1][0],
-                       {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD})
     assert done.status_code == 302
     person.user.refresh_from_db()
     assert person.user.check_password(PASSWORD)

@@ -10,8 +10,9 @@ from tests.factories import World
 
 def test_working_hours_form_reads_split_shifts_and_names_the_bad_day(world: World, client_for: Any) -> None:
     client = client_for("admin")
-    response = client.post(reverse("working-hours"), {"day_0": "09:00-13:00, 14:00-18:00", "day_1": "9-17",
-                                                      "day_2": "nonsense"})
+    response = client.post(
+        reverse("working-hours"), {"day_0": "09:00-13:00, 14:00-18:00", "day_1": "9-17", "day_2": "nonsense"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "Write each interval as HH:MM-HH:MM" in body
@@ -19,16 +20,25 @@ def test_working_hours_form_reads_split_shifts_and_names_the_bad_day(world: Worl
     response = client.post(reverse("working-hours"), {"day_0": "09:00-13:00, 14:00-18:00", "day_5": "22:00-24:00"})
     assert response.status_code == 302
     assert list(world.org.working_intervals.values_list("weekday", "opens", "closes")) == [
-        (0, 540, 780), (0, 840, 1080), (5, 1320, 1440)]
+        (0, 540, 780),
+        (0, 840, 1080),
+        (5, 1320, 1440),
+    ]
     page = client.get(reverse("organization")).content.decode()
     assert "09:00-13:00, 14:00-18:00" in page and "22:00-24:00" in page
 
 
 def test_admin_adds_a_staff_member_with_teams(world: World, client_for: Any) -> None:
-    response = client_for("admin").post(reverse("staff-create"), {
-        "email": "New.Person@Example.test", "first_name": "New", "last_name": "Person", "role": "agent",
-        "teams": [world.owner_team.pk],
-    })
+    response = client_for("admin").post(
+        reverse("staff-create"),
+        {
+            "email": "New.Person@Example.test",
+            "first_name": "New",
+            "last_name": "Person",
+            "role": "agent",
+            "teams": [world.owner_team.pk],
+        },
+    )
     assert response.status_code == 302
     person = Staff.objects.get(user__username="new.person@example.test")
     assert list(person.teams.all()) == [world.owner_team]
@@ -70,8 +80,11 @@ def test_text_is_escaped_everywhere_it_is_shown(world: World, client_for: Any) -
     client = client_for("admin")
     client.post(reverse("customer-create"), {"name": payload, "preferred_language": "en"})
     customer = Customer.objects.get(name=payload)
-    for url in (reverse("customer-list"), reverse("customer-detail", kwargs={"pk": customer.pk}),
-                reverse("audit-log")):
+    for url in (
+        reverse("customer-list"),
+        reverse("customer-detail", kwargs={"pk": customer.pk}),
+        reverse("audit-log"),
+    ):
         body = client.get(url).content.decode()
         assert payload not in body
         assert "&lt;script&gt;" in body

@@ -72,28 +72,33 @@ def test_api_lists_only_the_callers_organization(world: World, api_for: Any) -> 
 def test_api_paginates_and_filters(world: World, api_for: Any) -> None:
     client = api_for("admin")
     for i in range(3):
-        client.call("post", "/services", {"name": f"Extra {i}", "owner_team_id": world.other_team.pk,
-                                          "category": "Extras"})
+        client.call(
+            "post",
+            "/services",
+            {"name": f"Extra {i}", "owner_team_id": world.other_team.pk, "category": "Extras"},
+        )
     page = client.call("get", "/services", page=1, page_size=2).json()
     assert page["count"] == 4 and len(page["items"]) == 2
     filtered = client.call("get", "/services", category="Extras", sort="-name").json()
     assert [s["name"] for s in filtered["items"]] == ["Extra 2", "Extra 1", "Extra 0"]
 
 
-@pytest.mark.parametrize(("role", "status"), [("admin", 201), ("manager", 201), ("lead", 403), ("agent", 403),
-                                              ("viewer", 403)])
-def test_creating_a_service_follows_the_page_permissions(world: World, api_for: Any, role: str,
-                                                         status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "status"), [("admin", 201), ("manager", 201), ("lead", 403), ("agent", 403), ("viewer", 403)]
+)
+def test_creating_a_service_follows_the_page_permissions(world: World, api_for: Any, role: str, status: int) -> None:
     response = api_for(role).call("post", "/services", {"name": "New one", "owner_team_id": world.owner_team.pk})
     assert response.status_code == status
     assert Service.objects.filter(name="New one").exists() is (status == 201)
 
 
-@pytest.mark.parametrize(("role", "status"), [("lead", 201), ("lead_other", 403), ("agent", 403),
-                                              ("viewer", 403)])
+@pytest.mark.parametrize(("role", "status"), [("lead", 201), ("lead_other", 403), ("agent", 403), ("viewer", 403)])
 def test_adding_a_moment_follows_the_cycle_permissions(world: World, api_for: Any, role: str, status: int) -> None:
-    response = api_for(role).call("post", f"/services/{world.service.pk}/cycle/moments",
-                                  {"name": "Signs", "owner_team_id": world.owner_team.pk})
+    response = api_for(role).call(
+        "post",
+        f"/services/{world.service.pk}/cycle/moments",
+        {"name": "Signs", "owner_team_id": world.owner_team.pk},
+    )
     assert response.status_code == status
 
 
@@ -103,14 +108,19 @@ def test_moment_with_bad_input_gets_a_422_naming_the_field(world: World, api_for
     before = Moment.objects.count()
     empty = client.call("post", url, {"name": "", "owner_team_id": world.owner_team.pk})
     assert empty.status_code == 422 and "name" in json.dumps(empty.json())
-    negative = client.call("post", url, {"name": "X", "owner_team_id": world.owner_team.pk, "target_value": -2,
-                                         "target_unit": "minutes"})
+    negative = client.call(
+        "post",
+        url,
+        {"name": "X", "owner_team_id": world.owner_team.pk, "target_value": -2, "target_unit": "minutes"},
+    )
     assert negative.status_code == 422 and "target_value" in json.dumps(negative.json())
     unknown = client.call("post", url, {"name": "X", "owner_team_id": 987654})
     assert unknown.status_code == 422
-    assert unknown.json() == {"detail": "Unknown owner team: choose one of your organization's teams.",
-                              "field": "owner_team", "errors": {"owner_team": [
-                                  "Unknown owner team: choose one of your organization's teams."]}}
+    assert unknown.json() == {
+        "detail": "Unknown owner team: choose one of your organization's teams.",
+        "field": "owner_team",
+        "errors": {"owner_team": ["Unknown owner team: choose one of your organization's teams."]},
+    }
     assert Moment.objects.count() == before
 
 
@@ -135,13 +145,23 @@ def test_cycle_reorder_through_the_api(world: World, api_for: Any) -> None:
 def test_offering_decision_through_the_api_is_kept_as_history(world: World, api_for: Any) -> None:
     client = api_for("manager")
     url = f"/services/{world.service.pk}/decisions"
-    first = client.call("post", url, {"price_model": "free_period", "free_period_months": 6,
-                                      "delivery_channel": "own_staff"})
+    first = client.call(
+        "post", url, {"price_model": "free_period", "free_period_months": 6, "delivery_channel": "own_staff"}
+    )
     assert first.status_code == 201
     bad = client.call("post", url, {"price_model": "sold_separately", "delivery_channel": "own_staff"})
     assert bad.status_code == 422 and bad.json()["field"] == "price"
-    second = client.call("post", url, {"price_model": "sold_separately", "price": "19.90", "currency": "eur",
-                                       "delivery_channel": "distributors", "partners": ["North Depot"]})
+    second = client.call(
+        "post",
+        url,
+        {
+            "price_model": "sold_separately",
+            "price": "19.90",
+            "currency": "eur",
+            "delivery_channel": "distributors",
+            "partners": ["North Depot"],
+        },
+    )
     assert second.status_code == 201 and second.json()["currency"] == "EUR"
     history = client.call("get", url).json()
     assert [d["price_model"] for d in history] == ["sold_separately", "free_period"]
@@ -150,8 +170,9 @@ def test_offering_decision_through_the_api_is_kept_as_history(world: World, api_
 
 def test_customer_crud_through_the_api_is_audited(world: World, api_for: Any) -> None:
     client = api_for("agent")
-    created = client.call("post", "/customers", {"name": "Rosa Díaz", "email": "rosa@example.com",
-                                                 "preferred_language": "es"})
+    created = client.call(
+        "post", "/customers", {"name": "Rosa Díaz", "email": "rosa@example.com", "preferred_language": "es"}
+    )
     assert created.status_code == 201
     cid = created.json()["id"]
     updated = client.call("patch", f"/customers/{cid}", {"version": 1, "phone": "+34 600 000 000"})
@@ -173,8 +194,14 @@ def test_openapi_schema_and_docs_are_served(db: None) -> None:
     schema = Client().get("/api/v1/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    for path in ("/api/v1/teams", "/api/v1/staff", "/api/v1/customers", "/api/v1/services",
-                 "/api/v1/services/{service_id}/decisions", "/api/v1/services/{service_id}/cycle",
-                 "/api/v1/services/{service_id}/cycle/moments"):
+    for path in (
+        "/api/v1/teams",
+        "/api/v1/staff",
+        "/api/v1/customers",
+        "/api/v1/services",
+        "/api/v1/services/{service_id}/decisions",
+        "/api/v1/services/{service_id}/cycle",
+        "/api/v1/services/{service_id}/cycle/moments",
+    ):
         assert path in paths
     assert Client().get("/api/v1/docs").status_code == 200

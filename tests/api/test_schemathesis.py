@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from servicecycle.accounts import actions as accounts
 from servicecycle.wsgi import application

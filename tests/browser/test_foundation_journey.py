@@ -22,8 +22,9 @@ def _order(service_id: int) -> list[str]:
     return list(Moment.objects.filter(service_id=service_id).order_by("position").values_list("name", flat=True))
 
 
-def test_manager_maps_a_cycle_and_switches_to_russian(live_server: Any, page: Page, shot: Any,
-                                                      transactional_db: None) -> None:
+def test_manager_maps_a_cycle_and_switches_to_russian(
+    live_server: Any, page: Page, shot: Any, transactional_db: None
+) -> None:
     org = factories.organization("Brickworks")
     admin = factories.staff(org, "admin")
     team = factories.team(admin, "Yard crew", "#2e7d4f")

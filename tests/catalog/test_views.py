@@ -18,8 +18,9 @@ def _bulk_services(w: World, n: int) -> None:
     )
 
 
-def test_services_list_query_count_is_the_same_for_10_and_1000_services(world: World, client_for: Any,
-                                                                       django_assert_num_queries: Any) -> None:
+def test_services_list_query_count_is_the_same_for_10_and_1000_services(
+    world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
     client = client_for("viewer")
     _bulk_services(world, 9)
     client.get(reverse("service-list"))
@@ -29,8 +30,7 @@ def test_services_list_query_count_is_the_same_for_10_and_1000_services(world: W
     with django_assert_num_queries(10):
         client.get(reverse("service-list"))
     Service.objects.bulk_create(
-        Service(organization=world.org, name=f"More {i:04d}", owner_team=world.owner_team)
-        for i in range(990)
+        Service(organization=world.org, name=f"More {i:04d}", owner_team=world.owner_team) for i in range(990)
     )
     assert Service.objects.filter(organization=world.org).count() == 1000
     with django_assert_num_queries(10):
@@ -61,37 +61,60 @@ def test_services_list_answers_htmx_with_only_the_results(world: World, client_f
 
 
 def test_services_list_ignores_garbage_filters(world: World, client_for: Any) -> None:
-    response = client_for("agent").get(reverse("service-list"),
-                                       {"team": "1 OR 1=1", "status": "'; DROP TABLE", "sort": "x", "page": "zz"})
+    response = client_for("agent").get(
+        reverse("service-list"), {"team": "1 OR 1=1", "status": "'; DROP TABLE", "sort": "x", "page": "zz"}
+    )
     assert response.status_code == 200
     assert "Delivery" in response.content.decode()
 
 
 def test_creating_a_service_leads_to_its_cycle(world: World, client_for: Any) -> None:
-    response = client_for("manager").post(reverse("service-create"), {
-        "name": "Gift wrapping", "description": "", "category": "Extras", "owner_team": world.other_team.pk,
-        "status": "active", "service_share": 40,
-    })
+    response = client_for("manager").post(
+        reverse("service-create"),
+        {
+            "name": "Gift wrapping",
+            "description": "",
+            "category": "Extras",
+            "owner_team": world.other_team.pk,
+            "status": "active",
+            "service_share": 40,
+        },
+    )
     service = Service.objects.get(name="Gift wrapping")
     assert response["Location"] == reverse("cycle", kwargs={"service_id": service.pk})
 
 
 def test_service_with_an_unknown_owner_team_is_refused(world: World, client_for: Any) -> None:
     foreign = Team.objects.create(organization=world.outsider.organization, name="Elsewhere")
-    response = client_for("manager").post(reverse("service-create"), {
-        "name": "Ghost", "owner_team": foreign.pk, "status": "active", "service_share": 40,
-    })
+    response = client_for("manager").post(
+        reverse("service-create"),
+        {
+            "name": "Ghost",
+            "owner_team": foreign.pk,
+            "status": "active",
+            "service_share": 40,
+        },
+    )
     assert "Select a valid choice" in response.content.decode()
     assert not Service.objects.filter(name="Ghost").exists()
 
 
 def test_decision_form_explains_what_is_missing(world: World, client_for: Any) -> None:
     url = reverse("decision-create", kwargs={"pk": world.service.pk})
-    response = client_for("manager").post(url, {"price_model": "sold_separately", "delivery_channel": "own_staff",
-                                                "price": "", "currency": "EUR"})
+    response = client_for("manager").post(
+        url,
+        {"price_model": "sold_separately", "delivery_channel": "own_staff", "price": "", "currency": "EUR"},
+    )
     assert "Enter the price of the service." in response.content.decode()
-    response = client_for("manager").post(url, {"price_model": "free_period", "delivery_channel": "distributors",
-                                                "free_period_months": "6", "partner_names": ""})
+    response = client_for("manager").post(
+        url,
+        {
+            "price_model": "free_period",
+            "delivery_channel": "distributors",
+            "free_period_months": "6",
+            "partner_names": "",
+        },
+    )
     assert "Name at least one partner who delivers the service." in response.content.decode()
     assert not OfferingDecision.objects.exists()
 
@@ -100,9 +123,17 @@ def test_decisions_keep_their_history_newest_first(world: World, client_for: Any
     client = client_for("manager")
     url = reverse("decision-create", kwargs={"pk": world.service.pk})
     client.post(url, {"price_model": "free_period", "free_period_months": "3", "delivery_channel": "own_staff"})
-    client.post(url, {"price_model": "sold_separately", "price": "45.00", "currency": "gbp",
-                      "delivery_channel": "third_parties", "partner_names": "Fastfit\nQuickfix",
-                      "rationale": "Peak season"})
+    client.post(
+        url,
+        {
+            "price_model": "sold_separately",
+            "price": "45.00",
+            "currency": "gbp",
+            "delivery_channel": "third_parties",
+            "partner_names": "Fastfit\nQuickfix",
+            "rationale": "Peak season",
+        },
+    )
     body = client.get(reverse("decision-list", kwargs={"pk": world.service.pk})).content.decode()
     assert body.index("Sold separately") < body.index("Free for a period")
     assert "45.00 GBP" in body and "Fastfit, Quickfix" in body

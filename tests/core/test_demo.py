@@ -11,7 +11,12 @@ from servicecycle.demo.data import DEMO_PASSWORD
 
 
 def _counts() -> tuple[int, ...]:
-    return Service.objects.count(), Moment.objects.count(), Staff.objects.count(), OfferingDecision.objects.count()
+    return (
+        Service.objects.count(),
+        Moment.objects.count(),
+        Staff.objects.count(),
+        OfferingDecision.objects.count(),
+    )
 
 
 def test_seed_demo_loads_both_businesses_and_running_it_again_changes_nothing(db: None) -> None:

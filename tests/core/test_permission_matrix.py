@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from servicecycle.accounts import actions as accounts
-from servicecycle.accounts.models import CalendarDate
 from tests.factories import World
 
 ALL = {"admin", "manager", "lead", "lead_other", "agent", "viewer"}
@@ -105,8 +104,9 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
         customer = accounts.create_customer(acting_user=w.admin.user, name="Dana Client")
         kwargs = {"pk": customer.pk}
     elif name == "token-revoke":
-        token, _raw = accounts.create_api_token(acting_user=role_staff.user if role_staff else w.admin.user,
-                                                name="matrix")
+        token, _raw = accounts.create_api_token(
+            acting_user=role_staff.user if role_staff else w.admin.user, name="matrix"
+        )
         kwargs = {"pk": token.pk}
     elif name == "calendar-date-remove":
         accounts.set_calendar_date(acting_user=w.admin.user, organization=w.org, date="2030-01-02", kind="closed")
@@ -152,10 +152,27 @@ def test_role_reaches_exactly_what_it_may(name: str, role: str, world: World, cl
 
 
 OBJECT_PAGES = [
-    n for n in MATRIX
-    if n not in {"home", "audit-log", "organization", "organization-edit", "working-hours", "calendar-date-add",
-                 "team-list", "team-create", "staff-list", "staff-create", "customer-list", "customer-create",
-                 "token-list", "service-list", "service-create", "calendar-date-remove"}
+    n
+    for n in MATRIX
+    if n
+    not in {
+        "home",
+        "audit-log",
+        "organization",
+        "organization-edit",
+        "working-hours",
+        "calendar-date-add",
+        "team-list",
+        "team-create",
+        "staff-list",
+        "staff-create",
+        "customer-list",
+        "customer-create",
+        "token-list",
+        "service-list",
+        "service-create",
+        "calendar-date-remove",
+    }
 ]
 
 

@@ -11,10 +11,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     environment.update(env)
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
-                          env=environment, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("url", ["not a url", "mysql://root@localhost/db", "postgres://localhost:5432/", "postgres://"])
@@ -32,15 +42,28 @@ def test_missing_secret_key_in_production_is_named(tmp_path: Path) -> None:
 
 
 def test_console_script_lists_its_subcommands() -> None:
-    result = subprocess.run([sys.executable, "-c", "from servicecycle.cli import main; raise SystemExit(main(['--help']))"],
-                            capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    result = subprocess.run(
+        [sys.executable, "-c", "from servicecycle.cli import main; raise SystemExit(main(['--help']))"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     assert result.returncode == 0
     for sub in ("serve", "worker", "manage", "analyze"):
         assert sub in result.stdout
 
 
 def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
-    result = _run("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", SECURE_COOKIES="1",
-                  SECRET_KEY="k" * 20 + "-production-like-secret-value-0123456789",
-                  DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", ALLOWED_HOSTS="service.example.com")
+    result = _run(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECURE_COOKIES="1",
+        SECRET_KEY="k" * 20 + "-production-like-secret-value-0123456789",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        ALLOWED_HOSTS="service.example.com",
+    )
     assert result.returncode == 0, result.stderr

@@ -26,8 +26,13 @@ def fresh_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         os.chdir(copy)
         settings.LOCALE_PATHS = [copy / "locale"]
-        call_command("makemessages", locale=LANGUAGES, verbosity=0, no_obsolete=True,
-                     extensions=["html", "txt", "py", "svg"])
+        call_command(
+            "makemessages",
+            locale=LANGUAGES,
+            verbosity=0,
+            no_obsolete=True,
+            extensions=["html", "txt", "py", "svg"],
+        )
     finally:
         os.chdir(old_cwd)
         settings.LOCALE_PATHS = old_paths
@@ -37,8 +42,12 @@ def fresh_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_translated(fresh_catalogs: Any, language: str) -> None:
     po = fresh_catalogs / language / "LC_MESSAGES" / "django.po"
-    result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     statistics = result.stderr.strip()
     assert "fuzzy" not in statistics and "untranslated" not in statistics, (

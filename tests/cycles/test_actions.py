@@ -17,8 +17,14 @@ def _names(w: World) -> list[str]:
 
 
 def test_added_moment_goes_to_the_end_of_the_cycle_and_is_audited(world: World) -> None:
-    m = actions.add_moment(acting_user=world.manager.user, service=world.service, name="  Pays  ",
-                           owner_team_id=world.other_team.pk, target_value="15", target_unit="minutes")
+    m = actions.add_moment(
+        acting_user=world.manager.user,
+        service=world.service,
+        name="  Pays  ",
+        owner_team_id=world.other_team.pk,
+        target_value="15",
+        target_unit="minutes",
+    )
     assert m.position == 4
     assert m.name == "Pays"
     assert m.target_value == Decimal("15")
@@ -35,11 +41,16 @@ def test_added_moment_goes_to_the_end_of_the_cycle_and_is_audited(world: World) 
         ({"target_value": "-5", "target_unit": "minutes"}, "target_value", "The target cannot be negative."),
         ({"target_value": "abc", "target_unit": "minutes"}, "target_value", "The target must be a number."),
         ({"target_value": "5"}, "target_unit", "Choose the unit the target is measured in."),
-        ({"owner_team_id": 999999}, "owner_team", "Unknown owner team: choose one of your organization's teams."),
+        (
+            {"owner_team_id": 999999},
+            "owner_team",
+            "Unknown owner team: choose one of your organization's teams.",
+        ),
     ],
 )
-def test_bad_moment_input_names_the_field_and_saves_nothing(world: World, fields: dict, field: str,
-                                                            message: str) -> None:
+def test_bad_moment_input_names_the_field_and_saves_nothing(
+    world: World, fields: dict, field: str, message: str
+) -> None:
     before = Moment.objects.count(), AuditEvent.objects.count()
     kwargs = {"name": "Waits", "owner_team_id": world.owner_team.pk, **fields}
     with pytest.raises(ValidationFailed) as caught:
@@ -52,8 +63,7 @@ def test_bad_moment_input_names_the_field_and_saves_nothing(world: World, fields
 def test_owner_team_of_another_organization_is_unknown(world: World) -> None:
     foreign_team = factories.team(world.outsider, "Foreign")
     with pytest.raises(ValidationFailed) as caught:
-        actions.add_moment(acting_user=world.admin.user, service=world.service, name="X",
-                           owner_team_id=foreign_team.pk)
+        actions.add_moment(acting_user=world.admin.user, service=world.service, name="X", owner_team_id=foreign_team.pk)
     assert caught.value.field == "owner_team"
 
 
@@ -76,13 +86,14 @@ def test_reorder_with_a_list_that_is_not_the_cycle_is_refused(world: World, orde
 
 
 def test_move_up_and_down_is_the_keyboard_alternative(world: World) -> None:
-    a, b, c = world.moments
+    a, _b, c = world.moments
     actions.move_moment(acting_user=world.admin.user, moment=c, direction="up")
     assert _names(world) == ["Step 1", "Step 3", "Step 2"]
     actions.move_moment(acting_user=world.admin.user, moment=a, direction="down")
     assert _names(world) == ["Step 3", "Step 1", "Step 2"]
-    actions.move_moment(acting_user=world.admin.user, moment=world.service.moments.get(name="Step 2"),
-                        direction="down")  # already last: nothing moves
+    actions.move_moment(
+        acting_user=world.admin.user, moment=world.service.moments.get(name="Step 2"), direction="down"
+    )  # already last: nothing moves
     assert _names(world) == ["Step 3", "Step 1", "Step 2"]
 
 
@@ -94,11 +105,16 @@ def test_removing_a_moment_closes_the_gap(world: World) -> None:
 
 def test_team_lead_of_another_team_may_not_edit_the_cycle(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        actions.add_moment(acting_user=world.lead_other.user, service=world.service, name="X",
-                           owner_team_id=world.owner_team.pk)
+        actions.add_moment(
+            acting_user=world.lead_other.user,
+            service=world.service,
+            name="X",
+            owner_team_id=world.owner_team.pk,
+        )
     with pytest.raises(PermissionDenied):
-        actions.add_moment(acting_user=world.agent.user, service=world.service, name="X",
-                           owner_team_id=world.owner_team.pk)
+        actions.add_moment(
+            acting_user=world.agent.user, service=world.service, name="X", owner_team_id=world.owner_team.pk
+        )
 
 
 def test_update_with_a_stale_version_is_a_conflict_and_changes_nothing(world: World) -> None:

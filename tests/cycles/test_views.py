@@ -26,8 +26,9 @@ def _with_moments(w: World, n: int) -> Any:
     return svc
 
 
-def test_wheel_page_query_count_is_the_same_for_5_and_40_moments(world: World, client_for: Any,
-                                                                django_assert_num_queries: Any) -> None:
+def test_wheel_page_query_count_is_the_same_for_5_and_40_moments(
+    world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
     client = client_for("manager")
     small, large = _with_moments(world, 5), _with_moments(world, 40)
     client.get(reverse("cycle", kwargs={"service_id": small.pk}))  # warm the session
@@ -67,8 +68,9 @@ def test_wheel_svg_download_is_a_standalone_svg(world: World, client_for: Any) -
         ({"owner_team": "999999"}, "Select a valid choice."),
     ],
 )
-def test_moment_form_shows_the_error_by_the_field_and_saves_nothing(world: World, client_for: Any,
-                                                                   data: dict, message: str) -> None:
+def test_moment_form_shows_the_error_by_the_field_and_saves_nothing(
+    world: World, client_for: Any, data: dict, message: str
+) -> None:
     before = Moment.objects.count()
     payload = {"name": "Pays", "owner_team": world.owner_team.pk, "channel": "in_person", **data}
     response = client_for("lead").post(reverse("moment-add", kwargs={"service_id": world.service.pk}), payload)
@@ -79,16 +81,22 @@ def test_moment_form_shows_the_error_by_the_field_and_saves_nothing(world: World
 
 def test_drag_and_drop_order_is_saved_and_the_editor_is_redrawn(world: World, client_for: Any) -> None:
     ids = [m.pk for m in reversed(world.moments)]
-    response = client_for("lead").post(reverse("cycle-reorder", kwargs={"service_id": world.service.pk}),
-                                       {"moment": ids}, HTTP_HX_REQUEST="true")
+    response = client_for("lead").post(
+        reverse("cycle-reorder", kwargs={"service_id": world.service.pk}),
+        {"moment": ids},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "<html" not in response.content.decode()  # only the editor fragment
     assert list(world.service.moments.order_by("position").values_list("pk", flat=True)) == ids
 
 
 def test_reorder_with_a_stale_list_shows_a_message(world: World, client_for: Any) -> None:
-    response = client_for("admin").post(reverse("cycle-reorder", kwargs={"service_id": world.service.pk}),
-                                        {"moment": [world.moments[0].pk]}, HTTP_HX_REQUEST="true")
+    response = client_for("admin").post(
+        reverse("cycle-reorder", kwargs={"service_id": world.service.pk}),
+        {"moment": [world.moments[0].pk]},
+        HTTP_HX_REQUEST="true",
+    )
     assert "must list every moment" in response.content.decode()
 
 
@@ -104,9 +112,11 @@ def test_move_button_without_javascript_redirects_back_to_the_cycle(world: World
 
 def test_moment_page_shows_its_history(world: World, client_for: Any) -> None:
     m = world.moments[0]
-    body = client_for("viewer").get(
-        reverse("moment-detail", kwargs={"service_id": world.service.pk, "pk": m.pk})
-    ).content.decode()
+    body = (
+        client_for("viewer")
+        .get(reverse("moment-detail", kwargs={"service_id": world.service.pk, "pk": m.pk}))
+        .content.decode()
+    )
     assert "moment.added" in body
 
 

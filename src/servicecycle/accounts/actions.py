@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -45,7 +46,7 @@ CUSTOMER_FIELDS = (
     "consent_marketing",
     "notes",
 )
-TOKEN_PREFIX = "sc_"
+TOKEN_PREFIX = "sc_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def _apply(obj: Any, fields: Sequence[str], changes: dict[str, Any]) -> dict[str, list[Any]]:
@@ -75,9 +76,7 @@ def _validate_holidays(organization: Organization) -> None:
     import holidays
 
     try:
-        holidays.country_holidays(
-            organization.holiday_country.upper(), subdiv=organization.holiday_subdivision or None
-        )
+        holidays.country_holidays(organization.holiday_country.upper(), subdiv=organization.holiday_subdivision or None)
     except NotImplementedError as exc:
         raise fail(
             "holiday_country",
@@ -91,8 +90,15 @@ def _validate_holidays(organization: Organization) -> None:
 
 
 @transaction.atomic
-def create_organization(*, name: str, slug: str, time_zone: str = "UTC", holiday_country: str = "",
-                        holiday_subdivision: str = "", default_language: str = "en") -> Organization:
+def create_organization(
+    *,
+    name: str,
+    slug: str,
+    time_zone: str = "UTC",
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
+    default_language: str = "en",
+) -> Organization:
     """Create an organization with the usual Monday-Friday 09:00-18:00 hours (used by set-up and the demo)."""
     organization = Organization(
         name=name,
@@ -121,8 +127,13 @@ def update_organization(*, acting_user: Any, organization: Organization, **chang
     _validate_holidays(organization)
     if changed:
         organization.save(update_fields=list(changed))
-        audit.record(actor=acting_user, organization_id=organization.pk, verb="organization.updated",
-                     obj=organization, changes=changed)
+        audit.record(
+            actor=acting_user,
+            organization_id=organization.pk,
+            verb="organization.updated",
+            obj=organization,
+            changes=changed,
+        )
     return organization
 
 
@@ -138,7 +149,7 @@ def set_working_hours(
             raise fail("weekday", _("The weekday must be between Monday and Sunday."))
         if not (0 <= opens < closes <= 1440):
             raise fail("closes", _("Each interval must close after it opens, by 24:00 at the latest."))
-    for (day_a, _open_a, close_a), (day_b, open_b, _close_b) in zip(rows, rows[1:], strict=False):
+    for (day_a, _open_a, close_a), (day_b, open_b, _close_b) in pairwise(rows):
         if day_a == day_b and open_b < close_a:
             raise fail("opens", _("Two intervals of the same day overlap."))
     before = [str(i) for i in organization.working_intervals.all()]
@@ -146,22 +157,34 @@ def set_working_hours(
     created = WorkingInterval.objects.bulk_create(
         WorkingInterval(organization=organization, weekday=d, opens=o, closes=c) for d, o, c in rows
     )
-    audit.record(actor=acting_user, organization_id=organization.pk, verb="organization.hours_changed",
-                 obj=organization, changes={"working_hours": [before, [str(i) for i in created]]})
+    audit.record(
+        actor=acting_user,
+        organization_id=organization.pk,
+        verb="organization.hours_changed",
+        obj=organization,
+        changes={"working_hours": [before, [str(i) for i in created]]},
+    )
     return created
 
 
 @transaction.atomic
-def set_calendar_date(*, acting_user: Any, organization: Organization, date: Any, kind: str,
-                      note: str = "") -> CalendarDate:
+def set_calendar_date(
+    *, acting_user: Any, organization: Organization, date: Any, kind: str, note: str = ""
+) -> CalendarDate:
     require(acting_user, "organization.manage")
-    entry, _created = CalendarDate.objects.get_or_create(organization=organization, date=date,
-                                                         defaults={"kind": kind, "note": note})
+    entry, _created = CalendarDate.objects.get_or_create(
+        organization=organization, date=date, defaults={"kind": kind, "note": note}
+    )
     entry.kind, entry.note = kind, note
     check(entry, exclude=["organization"])
     entry.save()
-    audit.record(actor=acting_user, organization_id=organization.pk, verb="organization.date_set",
-                 obj=organization, changes={"date": [None, f"{date} {kind} {note}".strip()]})
+    audit.record(
+        actor=acting_user,
+        organization_id=organization.pk,
+        verb="organization.date_set",
+        obj=organization,
+        changes={"date": [None, f"{date} {kind} {note}".strip()]},
+    )
     return entry
 
 
@@ -170,24 +193,32 @@ def remove_calendar_date(*, acting_user: Any, organization: Organization, date: 
     require(acting_user, "organization.manage")
     deleted, _rows = CalendarDate.objects.filter(organization=organization, date=date).delete()
     if deleted:
-        audit.record(actor=acting_user, organization_id=organization.pk, verb="organization.date_removed",
-                     obj=organization, changes={"date": [str(date), None]})
+        audit.record(
+            actor=acting_user,
+            organization_id=organization.pk,
+            verb="organization.date_removed",
+            obj=organization,
+            changes={"date": [str(date), None]},
+        )
 
 
 # Teams --------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def create_team(*, acting_user: Any, name: str, description: str = "", color: str = "#3566a8",
-                email: str = "") -> Team:
+def create_team(*, acting_user: Any, name: str, description: str = "", color: str = "#3566a8", email: str = "") -> Team:
     staff = require(acting_user, "team.manage")
-    team = Team(organization=staff.organization, name=name.strip(), description=description, color=color,
-                email=email)
+    team = Team(organization=staff.organization, name=name.strip(), description=description, color=color, email=email)
     _validate_color(team.color)
     check(team)
     team.save()
-    audit.record(actor=acting_user, organization_id=team.organization_id, verb="team.created", obj=team,
-                 changes=audit.snapshot(team, TEAM_FIELDS))
+    audit.record(
+        actor=acting_user,
+        organization_id=team.organization_id,
+        verb="team.created",
+        obj=team,
+        changes=audit.snapshot(team, TEAM_FIELDS),
+    )
     return team
 
 
@@ -206,8 +237,13 @@ def update_team(*, acting_user: Any, team: Team, **changes: Any) -> Team:
     check(team)
     if changed:
         team.save(update_fields=list(changed))
-        audit.record(actor=acting_user, organization_id=team.organization_id, verb="team.updated", obj=team,
-                     changes=changed)
+        audit.record(
+            actor=acting_user,
+            organization_id=team.organization_id,
+            verb="team.updated",
+            obj=team,
+            changes=changed,
+        )
     return team
 
 
@@ -273,15 +309,28 @@ def create_staff(
     user.save()
     staff = Staff.objects.create(user=user, organization=organization, role=role, job_title=job_title)
     staff.teams.set(teams)
-    audit.record(actor=acting_user, organization_id=organization.pk, verb="staff.created", obj=staff,
-                 changes={"email": email, "role": role, "teams": [t.name for t in teams]})
+    audit.record(
+        actor=acting_user,
+        organization_id=organization.pk,
+        verb="staff.created",
+        obj=staff,
+        changes={"email": email, "role": role, "teams": [t.name for t in teams]},
+    )
     return staff
 
 
 @transaction.atomic
-def update_staff(*, acting_user: Any, staff: Staff, role: str | None = None, team_ids: Iterable[int] | None = None,
-                 job_title: str | None = None, is_active: bool | None = None, first_name: str | None = None,
-                 last_name: str | None = None) -> Staff:
+def update_staff(
+    *,
+    acting_user: Any,
+    staff: Staff,
+    role: str | None = None,
+    team_ids: Iterable[int] | None = None,
+    job_title: str | None = None,
+    is_active: bool | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> Staff:
     me = require(acting_user, "staff.manage")
     changes: dict[str, list[Any]] = {}
     if role is not None and role != staff.role:
@@ -311,8 +360,13 @@ def update_staff(*, acting_user: Any, staff: Staff, role: str | None = None, tea
             staff.teams.set(teams)
             changes["teams"] = [old, new]
     if changes:
-        audit.record(actor=acting_user, organization_id=staff.organization_id, verb="staff.updated", obj=staff,
-                     changes=changes)
+        audit.record(
+            actor=acting_user,
+            organization_id=staff.organization_id,
+            verb="staff.updated",
+            obj=staff,
+            changes=changes,
+        )
     return staff
 
 
@@ -336,14 +390,20 @@ def create_customer(*, acting_user: Any, organization: Organization | None = Non
     customer.name = (customer.name or "").strip()
     check(customer)
     customer.save()
-    audit.record(actor=acting_user, organization_id=customer.organization_id, verb="customer.created",
-                 obj=customer, changes=audit.snapshot(customer, ("name", "email", "preferred_language")))
+    audit.record(
+        actor=acting_user,
+        organization_id=customer.organization_id,
+        verb="customer.created",
+        obj=customer,
+        changes=audit.snapshot(customer, ("name", "email", "preferred_language")),
+    )
     return customer
 
 
 @transaction.atomic
-def update_customer(*, acting_user: Any, customer: Customer, expected_version: int | None = None,
-                    **changes: Any) -> Customer:
+def update_customer(
+    *, acting_user: Any, customer: Customer, expected_version: int | None = None, **changes: Any
+) -> Customer:
     require(acting_user, "customer.manage")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     _check_version(customer, expected_version)
@@ -354,8 +414,13 @@ def update_customer(*, acting_user: Any, customer: Customer, expected_version: i
         customer.version = F("version") + 1
         customer.save(update_fields=[*changed, "version", "updated_at"])
         customer.refresh_from_db(fields=["version"])
-        audit.record(actor=acting_user, organization_id=customer.organization_id, verb="customer.updated",
-                     obj=customer, changes=changed)
+        audit.record(
+            actor=acting_user,
+            organization_id=customer.organization_id,
+            verb="customer.updated",
+            obj=customer,
+            changes=changed,
+        )
     return customer
 
 
@@ -375,8 +440,13 @@ def create_api_token(*, acting_user: Any, name: str) -> tuple[ApiToken, str]:
         raise fail("name", _("Give the token a name, for example the tool that will use it."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(staff=staff, name=name[:100], prefix=raw[:10], key_hash=hash_token(raw))
-    audit.record(actor=acting_user, organization_id=staff.organization_id, verb="api_token.created", obj=token,
-                 scope=staff)
+    audit.record(
+        actor=acting_user,
+        organization_id=staff.organization_id,
+        verb="api_token.created",
+        obj=token,
+        scope=staff,
+    )
     return token, raw
 
 
@@ -388,8 +458,13 @@ def revoke_api_token(*, acting_user: Any, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=acting_user, organization_id=staff.organization_id, verb="api_token.revoked",
-                     obj=token, scope=token.staff)
+        audit.record(
+            actor=acting_user,
+            organization_id=staff.organization_id,
+            verb="api_token.revoked",
+            obj=token,
+            scope=token.staff,
+        )
     return token
 
 

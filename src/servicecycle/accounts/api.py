@@ -138,8 +138,9 @@ def list_staff(request: HttpRequest, role: str = "", team_id: int | None = None,
     if team_id:
         people = people.filter(teams__id=team_id)
     if q:
-        people = people.filter(Q(user__first_name__icontains=q) | Q(user__last_name__icontains=q)
-                               | Q(user__email__icontains=q))
+        people = people.filter(
+            Q(user__first_name__icontains=q) | Q(user__last_name__icontains=q) | Q(user__email__icontains=q)
+        )
     return people
 
 

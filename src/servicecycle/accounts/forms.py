@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import zoneinfo
-
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,9 @@ WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"
 
 
 class OrganizationForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=[(z, z) for z in sorted(zoneinfo.available_timezones())])
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=[(z, z) for z in sorted(zoneinfo.available_timezones())]
+    )
 
     class Meta:
         model = Organization
@@ -75,7 +76,10 @@ class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
         fields = ["name", "description", "color", "email"]
-        widgets = {"color": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "color": forms.TextInput(attrs={"type": "color"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class StaffCreateForm(forms.Form):
@@ -84,10 +88,15 @@ class StaffCreateForm(forms.Form):
     last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
     job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices, initial=Role.AGENT)
-    teams = forms.ModelMultipleChoiceField(label=_("teams"), queryset=Team.objects.none(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
-    password = forms.CharField(label=_("initial password"), required=False, widget=forms.PasswordInput,
-                               help_text=_("Leave empty to let the person choose one through “Forgot password”."))
+    teams = forms.ModelMultipleChoiceField(
+        label=_("teams"), queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    password = forms.CharField(
+        label=_("initial password"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("Leave empty to let the person choose one through “Forgot password”."),
+    )
 
     def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -99,8 +108,9 @@ class StaffEditForm(forms.Form):
     last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
     job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
-    teams = forms.ModelMultipleChoiceField(label=_("teams"), queryset=Team.objects.none(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("teams"), queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     is_active = forms.BooleanField(label=_("login active"), required=False)
 
     def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:

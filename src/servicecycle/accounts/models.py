@@ -47,11 +47,16 @@ class WorkingInterval(models.Model):
     class Meta:
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="interval_closes_after_opens")
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="interval_closes_after_opens"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.weekday} {self.opens // 60:02d}:{self.opens % 60:02d}-{self.closes // 60:02d}:{self.closes % 60:02d}"
+        def hhmm(minutes: int) -> str:
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+        return f"{self.weekday} {hhmm(self.opens)}-{hhmm(self.closes)}"
 
 
 class CalendarDate(models.Model):
@@ -121,9 +126,7 @@ class Customer(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
-    preferred_language = models.CharField(
-        _("preferred language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
-    )
+    preferred_language = models.CharField(_("preferred language"), max_length=5, choices=LANGUAGE_CHOICES, default="en")
     consent_contact = models.BooleanField(_("agrees to be contacted about their cases"), default=True)
     consent_surveys = models.BooleanField(_("agrees to receive surveys"), default=False)
     consent_marketing = models.BooleanField(_("agrees to receive offers"), default=False)

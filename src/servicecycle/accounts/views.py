@@ -54,16 +54,22 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_organization(acting_user=request.user, organization=organization,
-                                        **{f: form.cleaned_data[f] for f in actions.ORGANIZATION_FIELDS})
+            actions.update_organization(
+                acting_user=request.user,
+                organization=organization,
+                **{f: form.cleaned_data[f] for f in actions.ORGANIZATION_FIELDS},
+            )
         except DomainError as exc:
             organization.refresh_from_db()
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Organization profile saved."))
             return redirect("organization")
-    return render(request, "form_page.html", {"form": form, "title": _("Edit organization profile"),
-                                               "back": "organization"})
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "title": _("Edit organization profile"), "back": "organization"},
+    )
 
 
 @staff_required("organization.manage")
@@ -84,8 +90,16 @@ def working_hours_edit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Working hours saved."))
                 return redirect("organization")
-    return render(request, "form_page.html", {"form": form, "title": _("Working hours"), "back": "organization",
-                                               "intro": _("Times are local to the organization's time zone.")})
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": _("Working hours"),
+            "back": "organization",
+            "intro": _("Times are local to the organization's time zone."),
+        },
+    )
 
 
 @staff_required("organization.manage")
@@ -100,8 +114,11 @@ def calendar_date_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Date saved."))
             return redirect("organization")
-    return render(request, "form_page.html", {"form": form, "title": _("Closure or working date"),
-                                               "back": "organization"})
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "title": _("Closure or working date"), "back": "organization"},
+    )
 
 
 @require_POST
@@ -152,7 +169,9 @@ def team_create(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            team = actions.create_team(acting_user=request.user, **{f: form.cleaned_data[f] for f in actions.TEAM_FIELDS})
+            team = actions.create_team(
+                acting_user=request.user, **{f: form.cleaned_data[f] for f in actions.TEAM_FIELDS}
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -167,8 +186,11 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_team(acting_user=request.user, team=_team(request, pk),
-                                **{f: form.cleaned_data[f] for f in actions.TEAM_FIELDS})
+            actions.update_team(
+                acting_user=request.user,
+                team=_team(request, pk),
+                **{f: form.cleaned_data[f] for f in actions.TEAM_FIELDS},
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -215,9 +237,16 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actions.create_staff(acting_user=request.user, email=data["email"], first_name=data["first_name"],
-                                 last_name=data["last_name"], role=data["role"], job_title=data["job_title"],
-                                 team_ids=[t.pk for t in data["teams"]], password=data["password"] or None)
+            actions.create_staff(
+                acting_user=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                job_title=data["job_title"],
+                team_ids=[t.pk for t in data["teams"]],
+                password=data["password"] or None,
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -230,29 +259,47 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
     person = get_object_or_404(Staff.objects.select_related("user"), pk=pk, organization=organization)
-    initial = {"first_name": person.user.first_name, "last_name": person.user.last_name,
-               "job_title": person.job_title, "role": person.role, "teams": list(person.teams.all()),
-               "is_active": person.user.is_active}
+    initial = {
+        "first_name": person.user.first_name,
+        "last_name": person.user.last_name,
+        "job_title": person.job_title,
+        "role": person.role,
+        "teams": list(person.teams.all()),
+        "is_active": person.user.is_active,
+    }
     form = StaffEditForm(request.POST or None, initial=initial, organization=organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actions.update_staff(acting_user=request.user, staff=person, role=data["role"],
-                                 team_ids=[t.pk for t in data["teams"]], job_title=data["job_title"],
-                                 is_active=data["is_active"], first_name=data["first_name"],
-                                 last_name=data["last_name"])
+            actions.update_staff(
+                acting_user=request.user,
+                staff=person,
+                role=data["role"],
+                team_ids=[t.pk for t in data["teams"]],
+                job_title=data["job_title"],
+                is_active=data["is_active"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             messages.success(request, _("Staff member saved."))
             return redirect("staff-list")
-    return render(request, "form_page.html", {"form": form, "title": str(person), "back": "staff-list",
-                                               "timeline": audit.timeline(person)})
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "title": str(person), "back": "staff-list", "timeline": audit.timeline(person)},
+    )
 
 
 # Customers ----------------------------------------------------------------------------------------------
 
-CUSTOMER_SORTS = {"name": ("name", "id"), "-created": ("-created_at", "-id"), "language": ("preferred_language", "name")}
+CUSTOMER_SORTS = {
+    "name": ("name", "id"),
+    "-created": ("-created_at", "-id"),
+    "language": ("preferred_language", "name"),
+}
 
 
 @staff_required("view")
@@ -277,7 +324,9 @@ def _customer(request: HttpRequest, pk: int) -> Customer:
 @staff_required("view")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
-    return render(request, "accounts/customer_detail.html", {"customer": customer, "timeline": audit.timeline(customer)})
+    return render(
+        request, "accounts/customer_detail.html", {"customer": customer, "timeline": audit.timeline(customer)}
+    )
 
 
 @staff_required("customer.manage")
@@ -357,13 +406,20 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return forbidden(request, _("Unknown language."))
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     if request.user.is_authenticated:
         actions.set_own_language(acting_user=request.user, language=language)
     translation.activate(language)
     response = redirect(next_url)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
     return response

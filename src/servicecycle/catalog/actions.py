@@ -39,8 +39,16 @@ def team_of_organization(organization_id: int, team_id: Any, field: str = "owner
 
 
 @transaction.atomic
-def create_service(*, acting_user: Any, name: str, owner_team_id: int, description: str = "", category: str = "",
-                   status: str = Service.Status.ACTIVE, service_share: int = 50) -> Service:
+def create_service(
+    *,
+    acting_user: Any,
+    name: str,
+    owner_team_id: int,
+    description: str = "",
+    category: str = "",
+    status: str = Service.Status.ACTIVE,
+    service_share: int = 50,
+) -> Service:
     staff = require(acting_user, "service.manage")
     service = Service(
         organization=staff.organization,
@@ -53,14 +61,20 @@ def create_service(*, acting_user: Any, name: str, owner_team_id: int, descripti
     )
     check(service)
     service.save()
-    audit.record(actor=acting_user, organization_id=service.organization_id, verb="service.created", obj=service,
-                 changes=audit.snapshot(service, SERVICE_FIELDS))
+    audit.record(
+        actor=acting_user,
+        organization_id=service.organization_id,
+        verb="service.created",
+        obj=service,
+        changes=audit.snapshot(service, SERVICE_FIELDS),
+    )
     return service
 
 
 @transaction.atomic
-def update_service(*, acting_user: Any, service: Service, expected_version: int | None = None,
-                   **changes: Any) -> Service:
+def update_service(
+    *, acting_user: Any, service: Service, expected_version: int | None = None, **changes: Any
+) -> Service:
     require(acting_user, "service.manage")
     service = Service.objects.select_for_update().select_related("owner_team").get(pk=service.pk)
     _check_version(service, expected_version)
@@ -75,8 +89,13 @@ def update_service(*, acting_user: Any, service: Service, expected_version: int 
         service.version = F("version") + 1
         service.save(update_fields=[*changed, "version", "updated_at"])
         service.refresh_from_db(fields=["version"])
-        audit.record(actor=acting_user, organization_id=service.organization_id, verb="service.updated",
-                     obj=service, changes=changed)
+        audit.record(
+            actor=acting_user,
+            organization_id=service.organization_id,
+            verb="service.updated",
+            obj=service,
+            changes=changed,
+        )
     return service
 
 
@@ -111,8 +130,14 @@ def record_offering_decision(
     check(decision, exclude=["decided_by"])
     _check_decision_rules(decision)
     decision.save()
-    audit.record(actor=acting_user, organization_id=service.organization_id, verb="decision.recorded",
-                 obj=decision, scope=service, changes=audit.snapshot(decision, DECISION_FIELDS))
+    audit.record(
+        actor=acting_user,
+        organization_id=service.organization_id,
+        verb="decision.recorded",
+        obj=decision,
+        scope=service,
+        changes=audit.snapshot(decision, DECISION_FIELDS),
+    )
     return decision
 
 

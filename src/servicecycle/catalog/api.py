@@ -90,11 +90,18 @@ class DecisionIn(Schema):
 
 @router.get("/services", response={200: list[ServiceListOut], **ERRORS}, summary="List services")
 @paginate(Pages, page_size=50, max_page_size=200)
-def list_services(request: HttpRequest, q: str = "", status: str = "", category: str = "",
-                  owner_team_id: int | None = None, sort: str = "name") -> Any:
+def list_services(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    owner_team_id: int | None = None,
+    sort: str = "name",
+) -> Any:
     organization = require(request.user, "view").organization
-    return queries.services_for_list(organization, search=q[:100], status=status, category=category[:80],
-                                     team_id=owner_team_id, sort=sort)
+    return queries.services_for_list(
+        organization, search=q[:100], status=status, category=category[:80], team_id=owner_team_id, sort=sort
+    )
 
 
 @router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="One service")
@@ -115,15 +122,21 @@ def update_service(request: HttpRequest, service_id: int, payload: ServicePatch)
     return actions.update_service(acting_user=request.user, service=service, expected_version=version, **changes)
 
 
-@router.get("/services/{service_id}/decisions", response={200: list[DecisionOut], **ERRORS},
-            summary="Offering decisions of a service, newest first (the first is in force)")
+@router.get(
+    "/services/{service_id}/decisions",
+    response={200: list[DecisionOut], **ERRORS},
+    summary="Offering decisions of a service, newest first (the first is in force)",
+)
 def list_decisions(request: HttpRequest, service_id: int) -> Any:
     service = queries.get_service_for_user(request.user, service_id)
     return list(queries.decision_history(service)[:200])
 
 
-@router.post("/services/{service_id}/decisions", response={201: DecisionOut, **ERRORS},
-             summary="Record a new offering decision")
+@router.post(
+    "/services/{service_id}/decisions",
+    response={201: DecisionOut, **ERRORS},
+    summary="Record a new offering decision",
+)
 def create_decision(request: HttpRequest, service_id: int, payload: DecisionIn) -> Any:
     service = queries.get_service_for_user(request.user, service_id)
     data = payload.dict()

@@ -93,8 +93,12 @@ def service_create(request: HttpRequest) -> HttpResponse:
 @staff_required("service.manage")
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk, write=True)
-    form = ServiceForm(request.POST or None, instance=service, organization=service.organization,
-                       initial={"version": service.version})
+    form = ServiceForm(
+        request.POST or None,
+        instance=service,
+        organization=service.organization,
+        initial={"version": service.version},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -126,9 +130,15 @@ def service_url(pk: int) -> str:
 @staff_required("view")
 def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)
-    return render(request, "catalog/decision_list.html",
-                  {"service": service, "decisions": queries.decision_history(service),
-                   "can_decide": has(request.user, "decision.manage")})
+    return render(
+        request,
+        "catalog/decision_list.html",
+        {
+            "service": service,
+            "decisions": queries.decision_history(service),
+            "can_decide": has(request.user, "decision.manage"),
+        },
+    )
 
 
 @staff_required("decision.manage")
@@ -141,8 +151,11 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.record_offering_decision(acting_user=request.user, service=service,
-                                             **{f: form.cleaned_data[f] for f in actions.DECISION_FIELDS})
+            actions.record_offering_decision(
+                acting_user=request.user,
+                service=service,
+                **{f: form.cleaned_data[f] for f in actions.DECISION_FIELDS},
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -154,8 +167,10 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": _("How to offer %(service)s") % {"service": service.name},
-            "intro": _("Choose the price model and the delivery channel, and say why. "
-                       "The earlier decisions stay in the history."),
+            "intro": _(
+                "Choose the price model and the delivery channel, and say why. "
+                "The earlier decisions stay in the history."
+            ),
             "back_url": service_url(pk),
         },
     )

@@ -12,4 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     staff = staff_of(getattr(request, "user", None))
     if staff is None:
         return {"staff": None, "can": {}}
-    return {"staff": staff, "can": {cap.replace(".", "_"): staff.role in roles for cap, roles in CAPABILITIES.items()}}
+    return {
+        "staff": staff,
+        "can": {cap.replace(".", "_"): staff.role in roles for cap, roles in CAPABILITIES.items()},
+    }

@@ -45,8 +45,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "customers": Customer.objects.filter(organization=organization).count(),
     }
     recent = AuditEvent.objects.filter(organization_id=organization.pk).order_by("-at", "-id")[:8]
-    return render(request, "core/home.html", {"cards": cards, "counts": counts, "wheel": wheel, "recent": recent,
-                                               "organization": organization})
+    return render(
+        request,
+        "core/home.html",
+        {"cards": cards, "counts": counts, "wheel": wheel, "recent": recent, "organization": organization},
+    )
 
 
 @staff_required("audit.view")
@@ -57,7 +60,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if verb:
         events = events.filter(verb__startswith=verb[:60])
     verbs = (
-        AuditEvent.objects.filter(organization_id=organization.pk).values("verb").annotate(n=Count("id")).order_by("verb")
+        AuditEvent.objects.filter(organization_id=organization.pk)
+        .values("verb")
+        .annotate(n=Count("id"))
+        .order_by("verb")
     )
     return render(request, "core/audit_log.html", {"page": paginate(request, events, 50), "verb": verb, "verbs": verbs})
 
@@ -75,8 +81,14 @@ class LoginView(auth_views.LoginView):
         if staff is None:
             messages.warning(self.request, _("This login has no staff profile in any organization yet."))
         elif staff.language:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, staff.language, max_age=365 * 24 * 3600,
-                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                staff.language,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+            )
         return response
 
 

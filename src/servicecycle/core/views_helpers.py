@@ -17,7 +17,9 @@ from servicecycle.accounts.permissions import has, staff_of
 from servicecycle.core.errors import DomainError, ValidationFailed
 
 
-def staff_required(capability: str = "view") -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def staff_required(
+    capability: str = "view",
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Signed-in staff with the capability; anonymous users go to the login page, others get a 403 page."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -53,9 +53,18 @@ def _validate_moment(moment: Moment) -> None:
 
 
 @transaction.atomic
-def add_moment(*, acting_user: Any, service: Service, name: str, owner_team_id: Any, customer_goal: str = "",
-               standard: str = "", target_value: Any = None, target_unit: str = "",
-               channel: str = Moment.Channel.IN_PERSON) -> Moment:
+def add_moment(
+    *,
+    acting_user: Any,
+    service: Service,
+    name: str,
+    owner_team_id: Any,
+    customer_goal: str = "",
+    standard: str = "",
+    target_value: Any = None,
+    target_unit: str = "",
+    channel: str = Moment.Channel.IN_PERSON,
+) -> Moment:
     """Append a moment at the end of the cycle (the customer's last contact so far)."""
     _require_cycle_edit(acting_user, service)
     Service.objects.select_for_update().filter(pk=service.pk).first()  # serialize concurrent appends
@@ -75,14 +84,19 @@ def add_moment(*, acting_user: Any, service: Service, name: str, owner_team_id: 
     )
     _validate_moment(moment)
     moment.save()
-    audit.record(actor=acting_user, organization_id=service.organization_id, verb="moment.added", obj=moment,
-                 scope=service, changes=audit.snapshot(moment, ("position", *MOMENT_FIELDS)))
+    audit.record(
+        actor=acting_user,
+        organization_id=service.organization_id,
+        verb="moment.added",
+        obj=moment,
+        scope=service,
+        changes=audit.snapshot(moment, ("position", *MOMENT_FIELDS)),
+    )
     return moment
 
 
 @transaction.atomic
-def update_moment(*, acting_user: Any, moment: Moment, expected_version: int | None = None,
-                  **changes: Any) -> Moment:
+def update_moment(*, acting_user: Any, moment: Moment, expected_version: int | None = None, **changes: Any) -> Moment:
     moment = Moment.objects.select_for_update().select_related("service", "owner_team").get(pk=moment.pk)
     _require_cycle_edit(acting_user, moment.service)
     _check_version(moment, expected_version)
@@ -96,8 +110,14 @@ def update_moment(*, acting_user: Any, moment: Moment, expected_version: int | N
         moment.version = F("version") + 1
         moment.save(update_fields=[*changed, "version"])
         moment.refresh_from_db(fields=["version"])
-        audit.record(actor=acting_user, organization_id=moment.service.organization_id, verb="moment.updated",
-                     obj=moment, scope=moment.service, changes=changed)
+        audit.record(
+            actor=acting_user,
+            organization_id=moment.service.organization_id,
+            verb="moment.updated",
+            obj=moment,
+            scope=moment.service,
+            changes=changed,
+        )
     return moment
 
 
@@ -105,8 +125,14 @@ def update_moment(*, acting_user: Any, moment: Moment, expected_version: int | N
 def remove_moment(*, acting_user: Any, moment: Moment) -> None:
     service = moment.service
     _require_cycle_edit(acting_user, service)
-    audit.record(actor=acting_user, organization_id=service.organization_id, verb="moment.removed", obj=moment,
-                 scope=service, changes={"name": moment.name, "position": moment.position})
+    audit.record(
+        actor=acting_user,
+        organization_id=service.organization_id,
+        verb="moment.removed",
+        obj=moment,
+        scope=service,
+        changes={"name": moment.name, "position": moment.position},
+    )
     moment.delete()
     _renumber(service, list(service.moments.order_by("position").values_list("id", flat=True)))
 
@@ -125,12 +151,20 @@ def reorder_moments(*, acting_user: Any, service: Service, moment_ids: Sequence[
     current = list(service.moments.select_for_update().order_by("position").values_list("id", flat=True))
     wanted = [int(pk) for pk in moment_ids]
     if sorted(wanted) != sorted(current) or len(set(wanted)) != len(wanted):
-        raise fail("order", _("The new order must list every moment of this cycle exactly once. Reload and try again."))
+        raise fail(
+            "order",
+            _("The new order must list every moment of this cycle exactly once. Reload and try again."),
+        )
     if wanted != current:
         _renumber(service, wanted)
         names = dict(service.moments.values_list("id", "name"))
-        audit.record(actor=acting_user, organization_id=service.organization_id, verb="cycle.reordered",
-                     obj=service, changes={"order": [[names[i] for i in current], [names[i] for i in wanted]]})
+        audit.record(
+            actor=acting_user,
+            organization_id=service.organization_id,
+            verb="cycle.reordered",
+            obj=service,
+            changes={"order": [[names[i] for i in current], [names[i] for i in wanted]]},
+        )
     return wanted
 
 

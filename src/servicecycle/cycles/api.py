@@ -67,8 +67,11 @@ def _moment_out(moment: Moment, health: float | None) -> dict[str, Any]:
     return {**{f: getattr(moment, f) for f in MomentOut.model_fields if f != "health"}, "health": health}
 
 
-@router.get("/services/{service_id}/cycle", response={200: CycleOut, **ERRORS},
-            summary="The cycle of service: its moments of truth in customer order")
+@router.get(
+    "/services/{service_id}/cycle",
+    response={200: CycleOut, **ERRORS},
+    summary="The cycle of service: its moments of truth in customer order",
+)
 def get_cycle(request: HttpRequest, service_id: int) -> Any:
     service = get_service_for_user(request.user, service_id)
     moments = moments_of(service)
@@ -80,8 +83,11 @@ def get_cycle(request: HttpRequest, service_id: int) -> Any:
     }
 
 
-@router.post("/services/{service_id}/cycle/moments", response={201: MomentOut, **ERRORS},
-             summary="Add a moment at the end of the cycle")
+@router.post(
+    "/services/{service_id}/cycle/moments",
+    response={201: MomentOut, **ERRORS},
+    summary="Add a moment at the end of the cycle",
+)
 def add_moment(request: HttpRequest, service_id: int, payload: MomentIn) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = actions.add_moment(acting_user=request.user, service=service, **payload.dict())
@@ -114,8 +120,11 @@ def remove_moment(request: HttpRequest, service_id: int, moment_id: int) -> Any:
     return Status(204, None)
 
 
-@router.put("/services/{service_id}/cycle/order", response={200: CycleOut, **ERRORS},
-            summary="Reorder the cycle: send every moment id in the new order")
+@router.put(
+    "/services/{service_id}/cycle/order",
+    response={200: CycleOut, **ERRORS},
+    summary="Reorder the cycle: send every moment id in the new order",
+)
 def reorder(request: HttpRequest, service_id: int, payload: OrderIn) -> Any:
     service = get_service_for_user(request.user, service_id)
     actions.reorder_moments(acting_user=request.user, service=service, moment_ids=payload.moment_ids)

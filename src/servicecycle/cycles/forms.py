@@ -10,6 +10,7 @@ class MomentForm(forms.ModelForm):
     """Field parsing for the moment editor; the rules themselves live in cycles.actions."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    marked_required = ("name",)  # required, but the action words the message
     owner_team = forms.ModelChoiceField(queryset=Team.objects.none())
 
     class Meta:
@@ -26,6 +27,7 @@ class MomentForm(forms.ModelForm):
         self.fields["target_value"].min_value = None
         self.fields["target_value"].validators = []
         self.fields["name"].required = False
+        self.fields["name"].widget.attrs["aria-required"] = "true"
 
     def _post_clean(self) -> None:  # model validation is the action's job
         pass

@@ -52,8 +52,9 @@ def moment_add(request: HttpRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):
         return forbidden(request)
-    form = MomentForm(request.POST or None, organization=service.organization,
-                      initial={"owner_team": service.owner_team})
+    form = MomentForm(
+        request.POST or None, organization=service.organization, initial={"owner_team": service.owner_team}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -82,13 +83,17 @@ def moment_add(request: HttpRequest, service_id: int) -> HttpResponse:
 def moment_detail(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, pk)
-    return render(request, "cycles/moment_detail.html", {
-        "service": service,
-        "moment": moment,
-        "health": moment_health([moment])[moment.pk],
-        "timeline": audit.timeline(moment),
-        "can_edit": can_edit_cycle(request.user, service.owner_team_id),
-    })
+    return render(
+        request,
+        "cycles/moment_detail.html",
+        {
+            "service": service,
+            "moment": moment,
+            "health": moment_health([moment])[moment.pk],
+            "timeline": audit.timeline(moment),
+            "can_edit": can_edit_cycle(request.user, service.owner_team_id),
+        },
+    )
 
 
 @staff_required("cycle.manage")
@@ -97,8 +102,12 @@ def moment_edit(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
     if not can_edit_cycle(request.user, service.owner_team_id):
         return forbidden(request)
     moment = get_moment_for_user(request.user, service, pk, write=True)
-    form = MomentForm(request.POST or None, instance=moment, organization=service.organization,
-                      initial={"version": moment.version})
+    form = MomentForm(
+        request.POST or None,
+        instance=moment,
+        organization=service.organization,
+        initial={"version": moment.version},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -167,12 +176,11 @@ def cycle_reorder(request: HttpRequest, service_id: int) -> HttpResponse:
     except (ValueError, DomainError) as exc:
         message = exc.message if isinstance(exc, DomainError) else _("The new order could not be read.")
         if request.htmx:
-            response = render(request, "cycles/cycle.html#editor", {**_cycle_context(request, service_id),
-                                                                     "error": message})
+            response = render(
+                request, "cycles/cycle.html#editor", {**_cycle_context(request, service_id), "error": message}
+            )
             return response
         return JsonResponse({"error": message}, status=400)
     if request.htmx:
         return render(request, "cycles/cycle.html#editor", _cycle_context(request, service_id))
     return redirect("cycle", service_id=service.pk)
-
-

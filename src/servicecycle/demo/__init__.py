@@ -43,16 +43,25 @@ def _load_organization(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
     teams: dict[str, Team] = {}
     for key, (name, color, description) in spec["teams"].items():
         team = Team.objects.filter(organization=organization, name=name).first()
-        teams[key] = team or accounts.create_team(acting_user=admin.user, name=name, color=color,
-                                                  description=description)
+        teams[key] = team or accounts.create_team(
+            acting_user=admin.user, name=name, color=color, description=description
+        )
     logins = [(organization.name, admin_email, admin.role)]
     for row in spec["staff"][1:]:
         person = _staff(organization, admin.user, row, teams)
         logins.append((organization.name, person.user.email, person.role))
     for name, email, phone, company, language, contact, surveys in spec["customers"]:
         if not Customer.objects.filter(organization=organization, email=email).exists():
-            accounts.create_customer(acting_user=admin.user, name=name, email=email, phone=phone, company=company,
-                                     preferred_language=language, consent_contact=contact, consent_surveys=surveys)
+            accounts.create_customer(
+                acting_user=admin.user,
+                name=name,
+                email=email,
+                phone=phone,
+                company=company,
+                preferred_language=language,
+                consent_contact=contact,
+                consent_surveys=surveys,
+            )
     for service_spec in spec["services"]:
         _service(organization, admin.user, service_spec, teams)
     return logins

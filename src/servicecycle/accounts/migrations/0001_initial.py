@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import servicecycle.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import servicecycle.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,131 +17,293 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='short name')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[servicecycle.accounts.models.validate_time_zone], verbose_name='time zone')),
-                ('holiday_country', models.CharField(blank=True, help_text='ISO country code, e.g. GB, MY, ES', max_length=2, verbose_name='public holidays of')),
-                ('holiday_subdivision', models.CharField(blank=True, max_length=10, verbose_name='region')),
-                ('default_language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('ms', 'Malay'), ('es', 'Spanish')], default='en', max_length=5, verbose_name='default language')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="short name")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC",
+                        max_length=64,
+                        validators=[servicecycle.accounts.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "holiday_country",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO country code, e.g. GB, MY, ES",
+                        max_length=2,
+                        verbose_name="public holidays of",
+                    ),
+                ),
+                ("holiday_subdivision", models.CharField(blank=True, max_length=10, verbose_name="region")),
+                (
+                    "default_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("ms", "Malay"), ("es", "Spanish")],
+                        default="en",
+                        max_length=5,
+                        verbose_name="default language",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'organization',
-                'ordering': ['name'],
+                "verbose_name": "organization",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Administrator'), ('manager', 'Service manager'), ('team_lead', 'Team lead'), ('agent', 'Front-line agent'), ('viewer', 'Viewer')], default='agent', max_length=20, verbose_name='role')),
-                ('job_title', models.CharField(blank=True, max_length=120, verbose_name='job title')),
-                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('ru', 'Russian'), ('ms', 'Malay'), ('es', 'Spanish')], max_length=5, verbose_name='language')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='accounts.organization')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Administrator"),
+                            ("manager", "Service manager"),
+                            ("team_lead", "Team lead"),
+                            ("agent", "Front-line agent"),
+                            ("viewer", "Viewer"),
+                        ],
+                        default="agent",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=120, verbose_name="job title")),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        choices=[("en", "English"), ("ru", "Russian"), ("ms", "Malay"), ("es", "Spanish")],
+                        max_length=5,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff member',
-                'ordering': ['user__first_name', 'user__last_name'],
+                "verbose_name": "staff member",
+                "ordering": ["user__first_name", "user__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(db_index=True, max_length=12)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='accounts.staff')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(db_index=True, max_length=12)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="accounts.staff",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('color', models.CharField(default='#3566a8', help_text='#rrggbb', max_length=7, verbose_name='colour')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='team email')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "color",
+                    models.CharField(default="#3566a8", help_text="#rrggbb", max_length=7, verbose_name="colour"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="team email")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teams",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team',
-                'ordering': ['name'],
+                "verbose_name": "team",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='staff',
-            name='teams',
-            field=models.ManyToManyField(blank=True, related_name='members', to='accounts.team', verbose_name='teams'),
+            model_name="staff",
+            name="teams",
+            field=models.ManyToManyField(blank=True, related_name="members", to="accounts.team", verbose_name="teams"),
         ),
         migrations.CreateModel(
-            name='WorkingInterval',
+            name="WorkingInterval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(6)])),
-                ('opens', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(1439)])),
-                ('closes', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)])),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='working_intervals', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(6)]),
+                ),
+                (
+                    "opens",
+                    models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(1439)]),
+                ),
+                (
+                    "closes",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1440),
+                        ]
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="working_intervals",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'opens'],
+                "ordering": ["weekday", "opens"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('company', models.CharField(blank=True, max_length=200, verbose_name='company')),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('ms', 'Malay'), ('es', 'Spanish')], default='en', max_length=5, verbose_name='preferred language')),
-                ('consent_contact', models.BooleanField(default=True, verbose_name='agrees to be contacted about their cases')),
-                ('consent_surveys', models.BooleanField(default=False, verbose_name='agrees to receive surveys')),
-                ('consent_marketing', models.BooleanField(default=False, verbose_name='agrees to receive offers')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customers', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                ("company", models.CharField(blank=True, max_length=200, verbose_name="company")),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("ms", "Malay"), ("es", "Spanish")],
+                        default="en",
+                        max_length=5,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "consent_contact",
+                    models.BooleanField(default=True, verbose_name="agrees to be contacted about their cases"),
+                ),
+                (
+                    "consent_surveys",
+                    models.BooleanField(default=False, verbose_name="agrees to receive surveys"),
+                ),
+                (
+                    "consent_marketing",
+                    models.BooleanField(default=False, verbose_name="agrees to receive offers"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="customers",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer',
-                'ordering': ['name', 'id'],
-                'indexes': [models.Index(fields=['organization', 'name'], name='customer_org_name_idx')],
+                "verbose_name": "customer",
+                "ordering": ["name", "id"],
+                "indexes": [models.Index(fields=["organization", "name"], name="customer_org_name_idx")],
             },
         ),
         migrations.CreateModel(
-            name='CalendarDate',
+            name="CalendarDate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('kind', models.CharField(choices=[('closed', 'closed'), ('worked', 'open despite a public holiday')], default='closed', max_length=10, verbose_name='kind')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_dates', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("closed", "closed"), ("worked", "open despite a public holiday")],
+                        default="closed",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_dates",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'date'), name='one_calendar_entry_per_date')],
+                "ordering": ["date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "date"), name="one_calendar_entry_per_date")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='unique_team_name'),
+            model_name="team",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="unique_team_name"),
         ),
         migrations.AddConstraint(
-            model_name='workinginterval',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='interval_closes_after_opens'),
+            model_name="workinginterval",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))), name="interval_closes_after_opens"
+            ),
         ),
     ]

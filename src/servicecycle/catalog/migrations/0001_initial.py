@@ -7,62 +7,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('category', models.CharField(blank=True, max_length=80, verbose_name='category')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Active'), ('paused', 'Paused'), ('retired', 'Retired')], default='active', max_length=10, verbose_name='status')),
-                ('service_share', models.PositiveSmallIntegerField(default=50, help_text='0 = the physical product meets the whole need; 100 = the service meets it all', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name="service share of the customer's need (%)")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='accounts.organization')),
-                ('owner_team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_services', to='accounts.team', verbose_name='owner team')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=160, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("category", models.CharField(blank=True, max_length=80, verbose_name="category")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("retired", "Retired"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "service_share",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        help_text="0 = the physical product meets the whole need; 100 = the service meets it all",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="service share of the customer's need (%)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "owner_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_services",
+                        to="accounts.team",
+                        verbose_name="owner team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service',
-                'ordering': ['name', 'id'],
+                "verbose_name": "service",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OfferingDecision',
+            name="OfferingDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('price_model', models.CharField(choices=[('free_period', 'Free for a period'), ('sold_separately', 'Sold separately'), ('not_offered', 'Not offered')], max_length=20, verbose_name='price model')),
-                ('free_period_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='free period (months)')),
-                ('price', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='price')),
-                ('currency', models.CharField(blank=True, max_length=3, verbose_name='currency')),
-                ('delivery_channel', models.CharField(choices=[('own_staff', 'Own staff at each outlet'), ('distributors', 'Agreements with distributors'), ('third_parties', 'Authorized third parties')], max_length=20, verbose_name='delivery channel')),
-                ('partner_names', models.TextField(blank=True, help_text='one per line', verbose_name='partner names')),
-                ('rationale', models.TextField(blank=True, verbose_name='rationale')),
-                ('review_date', models.DateField(blank=True, null=True, verbose_name='review date')),
-                ('decided_at', models.DateTimeField(auto_now_add=True, verbose_name='decided at')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='catalog.service')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "price_model",
+                    models.CharField(
+                        choices=[
+                            ("free_period", "Free for a period"),
+                            ("sold_separately", "Sold separately"),
+                            ("not_offered", "Not offered"),
+                        ],
+                        max_length=20,
+                        verbose_name="price model",
+                    ),
+                ),
+                (
+                    "free_period_months",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="free period (months)"),
+                ),
+                (
+                    "price",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="price"),
+                ),
+                ("currency", models.CharField(blank=True, max_length=3, verbose_name="currency")),
+                (
+                    "delivery_channel",
+                    models.CharField(
+                        choices=[
+                            ("own_staff", "Own staff at each outlet"),
+                            ("distributors", "Agreements with distributors"),
+                            ("third_parties", "Authorized third parties"),
+                        ],
+                        max_length=20,
+                        verbose_name="delivery channel",
+                    ),
+                ),
+                (
+                    "partner_names",
+                    models.TextField(blank=True, help_text="one per line", verbose_name="partner names"),
+                ),
+                ("rationale", models.TextField(blank=True, verbose_name="rationale")),
+                ("review_date", models.DateField(blank=True, null=True, verbose_name="review date")),
+                ("decided_at", models.DateTimeField(auto_now_add=True, verbose_name="decided at")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="catalog.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offering decision',
-                'ordering': ['-decided_at', '-id'],
+                "verbose_name": "offering decision",
+                "ordering": ["-decided_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(fields=['organization', 'status'], name='service_org_status_idx'),
+            model_name="service",
+            index=models.Index(fields=["organization", "status"], name="service_org_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='unique_service_name'),
+            model_name="service",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="unique_service_name"),
         ),
     ]

@@ -6,34 +6,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Moment',
+            name="Moment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('customer_goal', models.CharField(blank=True, max_length=300, verbose_name='what the customer wants here')),
-                ('standard', models.CharField(blank=True, max_length=300, verbose_name='standard')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='target')),
-                ('target_unit', models.CharField(blank=True, choices=[('minutes', 'minutes'), ('hours', 'hours'), ('days', 'days'), ('percent', 'percent'), ('score', 'score'), ('count', 'count')], max_length=10, verbose_name='unit')),
-                ('channel', models.CharField(choices=[('in_person', 'In person'), ('phone', 'Phone'), ('web', 'Website or app'), ('email', 'Email'), ('chat', 'Chat or messaging'), ('on_site', "At the customer's site"), ('mail', 'Post or delivery')], default='in_person', max_length=12, verbose_name='channel')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('owner_team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_moments', to='accounts.team', verbose_name='owner team')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moments', to='catalog.service')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "customer_goal",
+                    models.CharField(blank=True, max_length=300, verbose_name="what the customer wants here"),
+                ),
+                ("standard", models.CharField(blank=True, max_length=300, verbose_name="standard")),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="target",
+                    ),
+                ),
+                (
+                    "target_unit",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("minutes", "minutes"),
+                            ("hours", "hours"),
+                            ("days", "days"),
+                            ("percent", "percent"),
+                            ("score", "score"),
+                            ("count", "count"),
+                        ],
+                        max_length=10,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("phone", "Phone"),
+                            ("web", "Website or app"),
+                            ("email", "Email"),
+                            ("chat", "Chat or messaging"),
+                            ("on_site", "At the customer's site"),
+                            ("mail", "Post or delivery"),
+                        ],
+                        default="in_person",
+                        max_length=12,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "owner_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_moments",
+                        to="accounts.team",
+                        verbose_name="owner team",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moments",
+                        to="catalog.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'moment of truth',
-                'ordering': ['service_id', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('service', 'position'), name='unique_moment_position'), models.CheckConstraint(condition=models.Q(('target_value__isnull', True), ('target_value__gte', 0), _connector='OR'), name='moment_target_not_negative')],
+                "verbose_name": "moment of truth",
+                "ordering": ["service_id", "position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("service", "position"), name="unique_moment_position"),
+                    models.CheckConstraint(
+                        condition=models.Q(("target_value__isnull", True), ("target_value__gte", 0), _connector="OR"),
+                        name="moment_target_not_negative",
+                    ),
+                ],
             },
         ),
     ]
