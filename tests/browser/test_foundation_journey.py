@@ -53,7 +53,7 @@ def test_manager_maps_a_cycle_and_switches_to_russian(
 
     page.get_by_role("button", name="Add the first moment").click()
     for index, name in enumerate(MOMENTS):
-        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Name").fill(name)
         page.get_by_label("What the customer wants here").fill(f"Customer goal {index + 1}")
         page.get_by_label("Owner team").select_option(label="Counter" if index < 4 else "Yard crew")
         page.get_by_label("Standard").fill("Within the agreed time")
