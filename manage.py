@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from servicecycle.cli import manage  # noqa: E402
+from servicecycle.cli import manage
 
 if __name__ == "__main__":
     sys.exit(manage(sys.argv[1:]))
