@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from servicecycle.analytics.methods import MethodInputError
-from servicecycle.analytics.methods.ces import ces, mean_interval
+from servicecycle.analytics.methods.ces import ces, ces_from_sums, mean_interval
 from servicecycle.analytics.methods.csat import csat, csat_from_counts, wilson_interval
 
 
@@ -85,3 +85,32 @@ def test_csat_bounds(x, n):
     x = min(x, n)
     r = csat_from_counts(x, n)
     assert 0 <= r.ci95[0] <= r.csat <= r.ci95[1] <= 100
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 7), min_size=2, max_size=400))
+def test_ces_from_sums_equals_ces_of_the_same_scores(scores):
+    values = np.asarray(scores)
+    r = ces_from_sums(values.size, int(values.sum()), int((values * values).sum()))
+    expected = ces(scores)
+    assert r.n == expected.n
+    assert r.mean == pytest.approx(expected.mean, rel=0, abs=1e-12)
+    assert r.sd == pytest.approx(expected.sd, rel=0, abs=1e-9)
+    assert r.ci95 == pytest.approx(expected.ci95, rel=0, abs=1e-9)
+
+
+def test_ces_from_sums_of_a_worked_example():
+    # 2, 4, 4, 6: n 4, sum 16, sum of squares 72 -> mean 4, s^2 = (4*72 - 256) / 12 = 8/3
+    r = ces_from_sums(4, 16, 72)
+    assert (r.n, r.mean) == (4, 4.0)
+    assert r.sd == pytest.approx(np.sqrt(8 / 3), abs=1e-15)
+    assert r == ces([2, 4, 4, 6])
+
+
+@pytest.mark.parametrize(
+    ("n", "total", "squares", "scale"),
+    [(1, 3, 9, 7), (0, 0, 0, 7), (3, 2, 2, 7), (3, 22, 162, 7), (3, 9, 20, 7), (3, 9, 27, 1), (-2, 4, 8, 7)],
+)
+def test_ces_from_sums_rejects_sums_no_scores_can_give(n, total, squares, scale):
+    with pytest.raises(MethodInputError):
+        ces_from_sums(n, total, squares, scale=scale)
