@@ -1,0 +1,306 @@
+"""Surveys: their questions, recurring waves, and the responses with their answers.
+
+Every text a respondent reads is a JSON object {language: text} in the survey's languages
+(en, ru, ms, es), so one survey serves every language it lists.
+
+Answers are the big table (millions of rows, loaded in bulk by COPY): one narrow row per
+scored item, holding only what the aggregations need. How each question kind stores its answer:
+
+    nps, csat, ces, rating   value = the score on the question's scale
+    single_choice            value = the code of the chosen option
+    multiple_choice          one row per chosen option, value = its code
+    text                     text
+    ipa_grid                 one row per attribute: importance, performance, competitor_performance
+    servqual_pair            expectation and perception of the item, in one row
+    allocation               one row per attribute, value = the points given to it (they sum to the total)
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
+from servicecycle.catalog.models import Service
+from servicecycle.cycles.models import Moment
+
+# Bounds shared by every question, cheap to check in the database; each question's own scale is
+# checked by the actions (and by the import, column-wise) before rows are written.
+SCORE_MIN, SCORE_MAX = (
+    0,
+    11,
+)  # importance, performance, expectation, perception: rating scales up to 11 points
+VALUE_MIN, VALUE_MAX = 0, 100  # value: scores, option codes and allocated points
+
+
+class Survey(models.Model):
+    class Kind(models.TextChoices):
+        CUSTOM = "custom", _("Custom survey")
+        SERVQUAL = "servqual", _("SERVQUAL: expectations and perceptions")
+        IMPORTANCE = "importance", _("Importance of candidate services")
+        POST_RESOLUTION = "post_resolution", _("Satisfaction after a case is resolved")
+        STAFF = "staff", _("Internal staff survey")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="surveys")
+    titles = models.JSONField(_("title"), default=dict, help_text=_("{language: title}"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
+    languages = models.JSONField(_("languages"), default=list)
+    default_language = models.CharField(
+        _("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="surveys",
+        verbose_name=_("service"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "status"], name="survey_org_status_idx")]
+        verbose_name = _("survey")
+
+    def __str__(self) -> str:
+        return text_in(self.titles, self.default_language)
+
+
+class Wave(models.Model):
+    """One run of a recurring survey; its responses are kept apart so results can be trended."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="waves")
+    name = models.CharField(_("name"), max_length=120)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey_id", "starts_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "name"], name="unique_wave_name"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="wave_ends_after_start",
+            ),
+        ]
+        verbose_name = _("wave")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        NPS = "nps", _("Net Promoter Score (0-10)")
+        CSAT = "csat", _("Satisfaction (1-5)")
+        CES = "ces", _("Customer effort (1-7)")
+        RATING = "rating", _("Rating scale")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        TEXT = "text", _("Free text")
+        IPA_GRID = "ipa_grid", _("Importance and performance per attribute")
+        SERVQUAL_PAIR = "servqual_pair", _("SERVQUAL item: expectation and perception")
+        ALLOCATION = "allocation", _("Allocate points among attributes")
+
+    class Dimension(models.TextChoices):
+        TANGIBLES = "tangibles", _("Tangibles")
+        RELIABILITY = "reliability", _("Reliability")
+        RESPONSIVENESS = "responsiveness", _("Responsiveness")
+        ASSURANCE = "assurance", _("Assurance")
+        EMPATHY = "empathy", _("Empathy")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    texts = models.JSONField(_("question"), default=dict, help_text=_("{language: text}"))
+    scale_min = models.SmallIntegerField(_("lowest answer"), null=True, blank=True)
+    scale_max = models.SmallIntegerField(_("highest answer"), null=True, blank=True)
+    # [{"code": 1, "texts": {language: label}}, ...] for single and multiple choice
+    choices = models.JSONField(_("options"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("service")
+    )
+    moment = models.ForeignKey(
+        Moment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("moment of truth"),
+    )
+    dimension = models.CharField(
+        _("SERVQUAL dimension"), max_length=20, choices=Dimension.choices, blank=True
+    )
+    item_number = models.PositiveSmallIntegerField(_("item number"), null=True, blank=True)
+    competitor_name = models.CharField(_("competitor rated beside us"), max_length=120, blank=True)
+    # {"question": <id of an earlier question>, "values": [scores or option codes]}: shown only then
+    condition = models.JSONField(_("display condition"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["survey_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "position"], name="unique_question_position"),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_min__lt=models.F("scale_max")),
+                name="question_scale_low_below_high",
+            ),
+        ]
+        verbose_name = _("question")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {text_in(self.texts, None)}"
+
+
+class Attribute(models.Model):
+    """A row of an importance/performance grid, or one of the things points are allocated to."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attributes")
+    position = models.PositiveSmallIntegerField(_("position"))
+    texts = models.JSONField(_("attribute"), default=dict, help_text=_("{language: text}"))
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("service")
+    )
+    moment = models.ForeignKey(
+        Moment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("moment of truth"),
+    )
+    # for an allocation among the SERVQUAL dimensions: the dimension these points weight
+    dimension = models.CharField(
+        _("SERVQUAL dimension"), max_length=20, choices=Question.Dimension.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["question_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "position"], name="unique_attribute_position")
+        ]
+        verbose_name = _("attribute")
+
+    def __str__(self) -> str:
+        return text_in(self.texts, None)
+
+
+class Response(models.Model):
+    """One respondent's submitted answers to a survey."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web link")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+        PHONE = "phone", _("Phone interview")
+        IN_PERSON = "in_person", _("In person")
+        KIOSK = "kiosk", _("Kiosk or tablet")
+        IMPORT = "import", _("Imported file")
+
+    # (survey, wave) below serves the survey's foreign key too
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", db_index=False)
+    wave = models.ForeignKey(Wave, null=True, blank=True, on_delete=models.PROTECT, related_name="responses")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, default="en")
+    # SHA-256 of the one-response link's token: a link is used once; the token itself is never stored
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("service")
+    )
+    moment = models.ForeignKey(
+        Moment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("moment of truth"),
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["survey", "wave"], name="response_survey_wave_idx")]
+        verbose_name = _("response")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}#{self.pk}"
+
+
+class Answer(models.Model):
+    """One scored item of a response. Narrow on purpose: the module docstring says what each kind stores."""
+
+    id = models.BigAutoField(primary_key=True)
+    # (response, question) and (question, value) below also serve the foreign keys' lookups
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_index=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", db_index=False)
+    attribute = models.ForeignKey(
+        Attribute, null=True, blank=True, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
+    value = models.SmallIntegerField(null=True, blank=True)
+    importance = models.SmallIntegerField(null=True, blank=True)
+    performance = models.SmallIntegerField(null=True, blank=True)
+    competitor_performance = models.SmallIntegerField(null=True, blank=True)
+    expectation = models.SmallIntegerField(null=True, blank=True)
+    perception = models.SmallIntegerField(null=True, blank=True)
+    text = models.TextField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["question", "value"], name="answer_question_value_idx"),
+            models.Index(fields=["response", "question"], name="answer_response_question_idx"),
+            models.Index(
+                fields=["attribute"], condition=Q(attribute__isnull=False), name="answer_attribute_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=VALUE_MIN, value__lte=VALUE_MAX),
+                name="answer_value_in_bounds",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True})
+                    | Q(**{f"{name}__gte": SCORE_MIN, f"{name}__lte": SCORE_MAX}),
+                    name=f"answer_{name}_in_bounds",
+                )
+                for name in (
+                    "importance",
+                    "performance",
+                    "competitor_performance",
+                    "expectation",
+                    "perception",
+                )
+            ),
+        ]
+        verbose_name = _("answer")
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}"
+
+
+def text_in(texts: dict[str, str] | None, language: str | None, fallback: str | None = None) -> str:
+    """The text in ``language``, else in ``fallback``, else the first one given ("" when there is none)."""
+    texts = texts or {}
+    for lang in (language, fallback):
+        if lang and texts.get(lang):
+            return texts[lang]
+    return next((t for t in texts.values() if t), "")
