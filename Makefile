@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo serve test test-fast lint bench messages clean
+.PHONY: install sysdeps demo serve test lint bench messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (looked for $(PYTHON))."; exit 1; }
@@ -20,7 +20,10 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-messages: install
+sysdeps:
+	bash scripts/system-deps.sh
+
+messages: install sysdeps
 	cd src/servicecycle && DEBUG=1 ../../$(BIN)/python ../../manage.py compilemessages -v0
 
 demo: install messages
@@ -32,7 +35,7 @@ demo: install messages
 	@echo "Sign in with one of the demo logins above."
 	DEBUG=1 $(BIN)/servicecycle serve --bind 127.0.0.1:8000
 
-test: install messages
+test: install sysdeps messages
 	bash scripts/run-tests.sh
 
 lint: install
