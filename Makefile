@@ -40,7 +40,8 @@ test: install sysdeps messages
 
 lint: install
 	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench || true
+	$(BIN)/ruff format --check src tests bench
+	DEBUG=1 MYPYPATH=src $(BIN)/mypy src/servicecycle
 
 bench: install messages
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

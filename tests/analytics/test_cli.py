@@ -76,9 +76,7 @@ def drivers_csv() -> str:
     x = rng.normal(size=(60, 3))
     y = x @ [1.0, 0.5, 0.2] + rng.normal(size=60)
     lines = ["id,name,speed,price,courtesy,overall"]
-    lines += [
-        f"{i},c{i},{a:.5f},{b:.5f},{c:.5f},{t:.5f}" for i, ((a, b, c), t) in enumerate(zip(x, y, strict=True))
-    ]
+    lines += [f"{i},c{i},{a:.5f},{b:.5f},{c:.5f},{t:.5f}" for i, ((a, b, c), t) in enumerate(zip(x, y, strict=True))]
     return "\n".join(lines) + "\n"
 
 

@@ -51,9 +51,7 @@ def test_one_page_pdf_with_figures_and_charts():
 
 def test_the_html_is_escaped_and_still_one_page():
     # An unescaped "<script>" or "&" would break the markup; the page must still render.
-    pdf = build_quality_report(
-        title="<script>x</script> & co", subtitle="", figures=[("a<b", "1 & 2")], charts=[]
-    )
+    pdf = build_quality_report(title="<script>x</script> & co", subtitle="", figures=[("a<b", "1 & 2")], charts=[])
     assert pdf.startswith(b"%PDF") and _page_count(pdf) == 1
 
 
@@ -73,9 +71,7 @@ def test_weasyprint_counts_a_single_page_for_the_same_content(monkeypatch):
 
 def test_too_much_content_is_refused():
     with pytest.raises(ValueError, match="pages"):
-        build_quality_report(
-            title="T", subtitle="S", figures=[(f"figure {i}", str(i)) for i in range(120)], charts=[]
-        )
+        build_quality_report(title="T", subtitle="S", figures=[(f"figure {i}", str(i)) for i in range(120)], charts=[])
 
 
 def test_page_counter_sees_more_than_one_page():

@@ -51,9 +51,7 @@ def build_sample(world: World, seed: int, responses: int = 240) -> Sample:
     sample = Sample(
         survey=s,
         waves=[
-            actions.add_wave(
-                acting_user=m.user, survey=s, name=f"Wave {i}", starts_on=dt.date(2025, 3 * i + 1, 1)
-            )
+            actions.add_wave(acting_user=m.user, survey=s, name=f"Wave {i}", starts_on=dt.date(2025, 3 * i + 1, 1))
             for i in range(2)
         ],
         nps_q=builders.question(m, s, K.NPS),
@@ -118,9 +116,7 @@ def assert_same(db: Any, pure: Any) -> None:
         if isinstance(expected, float):
             assert math.isclose(got, expected, rel_tol=0, abs_tol=TOL), name
         elif isinstance(expected, tuple) and expected and isinstance(expected[0], float):
-            assert all(
-                math.isclose(g, e, rel_tol=0, abs_tol=TOL) for g, e in zip(got, expected, strict=True)
-            ), name
+            assert all(math.isclose(g, e, rel_tol=0, abs_tol=TOL) for g, e in zip(got, expected, strict=True)), name
         else:
             assert got == expected, name
 
@@ -142,9 +138,7 @@ def test_csat_and_ces_from_the_database_equal_the_pure_methods(sample: Sample) -
 @pytest.mark.parametrize("crosshair", ["mean", "midpoint"])
 def test_ipa_from_the_database_equals_the_pure_method(sample: Sample, crosshair: str) -> None:
     names, importance, performance, competitor = zip(*sample.grid_rows, strict=True)
-    pure = ipa(
-        list(names), list(importance), list(performance), list(competitor), crosshair=crosshair, scale=7
-    )  # type: ignore[arg-type]
+    pure = ipa(list(names), list(importance), list(performance), list(competitor), crosshair=crosshair, scale=7)  # type: ignore[arg-type]
     db = reports.ipa_of(answers_to(sample.grid), crosshair=crosshair)  # type: ignore[arg-type]
     assert db is not None
     assert (db.crosshair_method, [a.name for a in db.attributes]) == (
@@ -155,9 +149,7 @@ def test_ipa_from_the_database_equals_the_pure_method(sample: Sample, crosshair:
     assert math.isclose(db.crosshair_performance, pure.crosshair_performance, abs_tol=TOL)
     for got, expected in zip(db.attributes, pure.attributes, strict=True):
         assert_same(got, expected)
-    assert {a.quadrant for a in db.attributes} != {
-        db.attributes[0].quadrant
-    }  # the data spread over quadrants
+    assert {a.quadrant for a in db.attributes} != {db.attributes[0].quadrant}  # the data spread over quadrants
 
 
 def test_each_figure_is_one_aggregate_query(world: World, django_assert_num_queries: Any) -> None:
@@ -183,9 +175,7 @@ def test_attributes_are_named_in_the_asked_language_with_the_default_as_fallback
     rows = [(first, 5, 2), (second, 2, 5)]
     actions.record_response(
         survey=s,
-        answers=[
-            {"question": grid.pk, "attribute": a.pk, "importance": i, "performance": p} for a, i, p in rows
-        ],
+        answers=[{"question": grid.pk, "attribute": a.pk, "importance": i, "performance": p} for a, i, p in rows],
     )
     result = reports.ipa_of(answers_to(grid), language="es", crosshair="midpoint")
     assert result is not None
@@ -209,9 +199,7 @@ def test_too_few_answers_give_none(world: World) -> None:
     assert reports.csat_of(answers_to(csat_q)) is None
     assert reports.ipa_of(answers_to(grid)) is None
     builders.open_survey(m, s)
-    actions.record_response(
-        survey=s, answers=[{"question": nps_q.pk, "value": 10}, {"question": ces_q.pk, "value": 2}]
-    )
+    actions.record_response(survey=s, answers=[{"question": nps_q.pk, "value": 10}, {"question": ces_q.pk, "value": 2}])
     assert reports.ces_of(answers_to(ces_q)) is None  # one answer has no spread
     assert reports.csat_of(answers_to(csat_q)) is None
     assert reports.nps_of(answers_to(nps_q)).nps == 100.0  # type: ignore[union-attr]

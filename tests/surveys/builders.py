@@ -28,9 +28,7 @@ def question(author: Staff, target: Survey, kind: str, text: str | None = None, 
 def grid(author: Staff, target: Survey, names: tuple[str, ...] = IPA_ATTRIBUTES, **kwargs: Any) -> Question:
     """An importance/performance grid on 1..7 with one attribute per name."""
     kwargs = {"scale_min": 1, "scale_max": 7, **kwargs}
-    q = question(
-        author, target, Question.Kind.IPA_GRID, "How important is each, and how did we do?", **kwargs
-    )
+    q = question(author, target, Question.Kind.IPA_GRID, "How important is each, and how did we do?", **kwargs)
     for name in names:
         actions.add_attribute(acting_user=author.user, question=q, texts={"en": name})
     return q

@@ -180,9 +180,7 @@ def test_only_admins_and_managers_design_surveys(world: World, draft: Survey) ->
     with pytest.raises(NotFound):
         builders.question(world.outsider, draft, K.NPS)
     with pytest.raises(NotFound):
-        actions.add_wave(
-            acting_user=world.outsider.user, survey=draft, name="Q1", starts_on=dt.date(2025, 1, 1)
-        )
+        actions.add_wave(acting_user=world.outsider.user, survey=draft, name="Q1", starts_on=dt.date(2025, 1, 1))
 
 
 def test_status_moves_from_draft_to_open_to_closed_and_back_to_open(world: World, draft: Survey) -> None:
@@ -200,9 +198,7 @@ def test_status_moves_from_draft_to_open_to_closed_and_back_to_open(world: World
         actions.set_survey_status(acting_user=world.admin.user, survey=s, status="open", expected_version=2)
     s = actions.set_survey_status(acting_user=world.admin.user, survey=s, status="open", expected_version=3)
     assert s.status == "open"
-    moves = [
-        e.changes["status"] for e in AuditEvent.objects.filter(verb="survey.status_changed").order_by("id")
-    ]
+    moves = [e.changes["status"] for e in AuditEvent.objects.filter(verb="survey.status_changed").order_by("id")]
     assert moves == [["draft", "open"], ["open", "closed"], ["closed", "open"]]
 
 
@@ -213,9 +209,7 @@ def test_waves_have_unique_names_and_end_after_they_start(world: World, draft: S
     assert wave.name == "2025 Q1"
     assert AuditEvent.objects.get(verb="wave.added").scope_id == draft.pk
     with pytest.raises(ValidationFailed) as caught:
-        actions.add_wave(
-            acting_user=world.manager.user, survey=draft, name="2025 Q1", starts_on=dt.date(2025, 4, 1)
-        )
+        actions.add_wave(acting_user=world.manager.user, survey=draft, name="2025 Q1", starts_on=dt.date(2025, 4, 1))
     assert caught.value.message == "This survey already has a wave with this name."
     with pytest.raises(ValidationFailed) as caught:
         actions.add_wave(
@@ -339,9 +333,7 @@ def test_bad_question_input_names_the_field_and_saves_nothing(
         ({"en": "x" * 2001}, "A text may have at most 2000 characters."),
     ],
 )
-def test_question_text_must_be_in_the_default_language(
-    world: World, draft: Survey, texts: Any, message: str
-) -> None:
+def test_question_text_must_be_in_the_default_language(world: World, draft: Survey, texts: Any, message: str) -> None:
     before = _counts()
     with pytest.raises(ValidationFailed) as caught:
         actions.add_question(acting_user=world.manager.user, survey=draft, kind=K.NPS, texts=texts)
@@ -390,9 +382,7 @@ def test_attributes_belong_to_grids_and_allocations_with_distinct_texts(world: W
         actions.add_attribute(acting_user=world.manager.user, question=nps, texts={"en": "Speed"})
     assert caught.value.message == "Only importance/performance grids and allocations have attributes."
     with pytest.raises(ValidationFailed) as caught:
-        actions.add_attribute(
-            acting_user=world.manager.user, question=grid, texts={"en": "Fast"}, dimension="empathy"
-        )
+        actions.add_attribute(acting_user=world.manager.user, question=grid, texts={"en": "Fast"}, dimension="empathy")
     assert caught.value.field == "dimension"
     alloc = builders.question(world.manager, draft, K.ALLOCATION)
     a = actions.add_attribute(
@@ -540,8 +530,7 @@ def test_a_response_with_every_kind_of_answer_is_saved_whole(world: World, opene
             "nps",
             {"text": "great"},
             "answers[0]",
-            'Question 1 ("How likely are you to recommend us to a friend?"): '
-            "text is not part of this kind of answer.",
+            'Question 1 ("How likely are you to recommend us to a friend?"): text is not part of this kind of answer.',
         ),
     ],
 )
@@ -597,8 +586,7 @@ def test_whole_numbers_written_as_text_are_accepted(opened: dict[str, Any]) -> N
         (
             "foreign_attribute",
             "answers[10].attribute",
-            'Question 10 ("Share 100 points by what matters to you"): '
-            "the attribute is not one of this question's.",
+            'Question 10 ("Share 100 points by what matters to you"): the attribute is not one of this question\'s.',
         ),
         ("not_a_mapping", "answers[0]", "Answer 1 must be a mapping with a question."),
     ],
@@ -629,9 +617,7 @@ def test_incomplete_or_inconsistent_responses_are_refused(
     assert _counts() == before
 
 
-def test_a_question_of_another_survey_is_refused_and_nothing_is_saved(
-    world: World, opened: dict[str, Any]
-) -> None:
+def test_a_question_of_another_survey_is_refused_and_nothing_is_saved(world: World, opened: dict[str, Any]) -> None:
     other = builders.survey(world.manager, "Other")
     foreign = builders.question(world.manager, other, K.NPS)
     answers = [*_full(opened), {"question": foreign.pk, "value": 10}]
@@ -653,25 +639,18 @@ def test_a_question_hidden_by_its_condition_is_neither_required_nor_accepted(wor
     m = world.manager
     s = builders.survey(m)
     nps = builders.question(m, s, K.NPS)
-    why = builders.question(
-        m, s, K.TEXT, "What went wrong?", condition={"question": nps.pk, "values": list(range(7))}
-    )
+    why = builders.question(m, s, K.TEXT, "What went wrong?", condition={"question": nps.pk, "values": list(range(7))})
     builders.open_survey(m, s)
     actions.record_response(survey=s, answers=[{"question": nps.pk, "value": 9}])
     with pytest.raises(ValidationFailed) as caught:
         actions.record_response(survey=s, answers=[{"question": nps.pk, "value": 3}])
     assert caught.value.message == 'Question 2 ("What went wrong?") needs an answer.'
-    actions.record_response(
-        survey=s, answers=[{"question": nps.pk, "value": 3}, {"question": why.pk, "text": "Late"}]
-    )
+    actions.record_response(survey=s, answers=[{"question": nps.pk, "value": 3}, {"question": why.pk, "text": "Late"}])
     with pytest.raises(ValidationFailed) as caught:
         actions.record_response(
             survey=s, answers=[{"question": nps.pk, "value": 10}, {"question": why.pk, "text": "Nothing"}]
         )
-    assert (
-        caught.value.message
-        == 'Question 2 ("What went wrong?") is not shown after these answers; leave it out.'
-    )
+    assert caught.value.message == 'Question 2 ("What went wrong?") is not shown after these answers; leave it out.'
     assert Response.objects.filter(survey=s).count() == 2
 
 
@@ -693,9 +672,7 @@ def test_responses_are_recorded_only_while_the_survey_is_open(world: World, open
     assert caught.value.message == "This survey is not open for responses."
 
 
-def test_response_context_must_belong_to_the_survey_and_organization(
-    world: World, opened: dict[str, Any]
-) -> None:
+def test_response_context_must_belong_to_the_survey_and_organization(world: World, opened: dict[str, Any]) -> None:
     s = opened["survey"]
     other = builders.survey(world.manager, "Other")
     foreign_wave = actions.add_wave(
@@ -714,9 +691,7 @@ def test_response_context_must_belong_to_the_survey_and_organization(
         assert caught.value.field == field
     assert Response.objects.count() == 0
     customer = accounts.create_customer(acting_user=world.agent.user, name="Ms Lee")
-    wave = actions.add_wave(
-        acting_user=world.manager.user, survey=s, name="W1", starts_on=dt.date(2025, 1, 1)
-    )
+    wave = actions.add_wave(acting_user=world.manager.user, survey=s, name="W1", starts_on=dt.date(2025, 1, 1))
     response = actions.record_response(
         survey=s, answers=_full(opened), wave=wave, customer_id=customer.pk, moment_id=world.moments[2].pk
     )
@@ -727,9 +702,7 @@ def test_staff_entering_an_interview_need_customer_rights_in_the_organization(
     world: World, opened: dict[str, Any]
 ) -> None:
     s = opened["survey"]
-    response = actions.record_response(
-        acting_user=world.agent.user, survey=s, answers=_full(opened), channel="phone"
-    )
+    response = actions.record_response(acting_user=world.agent.user, survey=s, answers=_full(opened), channel="phone")
     assert response.channel == "phone"
     with pytest.raises(PermissionDenied):
         actions.record_response(acting_user=world.viewer.user, survey=s, answers=_full(opened))
@@ -754,9 +727,7 @@ def test_answers_to_narrows_by_wave_service_moment_and_channel(world: World, ope
     for wave, score, channel in [(w1, 9, "web"), (w1, 3, "sms"), (w2, 7, "web")]:
         answers = _full(opened)
         answers[0] = {"question": opened["nps"].pk, "value": score}
-        actions.record_response(
-            survey=s, answers=answers, wave=wave, channel=channel, moment_id=world.moments[0].pk
-        )
+        actions.record_response(survey=s, answers=answers, wave=wave, channel=channel, moment_id=world.moments[0].pk)
 
     def scores(**kwargs: Any) -> list[int]:
         return sorted(answers_to(opened["nps"], **kwargs).values_list("value", flat=True))

@@ -98,7 +98,7 @@ class StaffCreateForm(forms.Form):
         help_text=_("Leave empty to let the person choose one through “Forgot password”."),
     )
 
-    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: object, organization: Organization | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["teams"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
 
@@ -113,7 +113,7 @@ class StaffEditForm(forms.Form):
     )
     is_active = forms.BooleanField(label=_("login active"), required=False)
 
-    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: object, organization: Organization | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["teams"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
 

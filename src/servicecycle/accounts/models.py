@@ -47,9 +47,7 @@ class WorkingInterval(models.Model):
     class Meta:
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(closes__gt=models.F("opens")), name="interval_closes_after_opens"
-            )
+            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="interval_closes_after_opens")
         ]
 
     def __str__(self) -> str:

@@ -30,9 +30,9 @@ def staff_of(user: Any) -> Staff | None:
     """The staff profile of a signed-in user (cached on the user object), or None."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_staff_cache", False)
+    cached: Staff | bool | None = getattr(user, "_staff_cache", False)
     if cached is not False:
-        return cached
+        return cached if isinstance(cached, Staff) else None
     staff = Staff.objects.select_related("organization").filter(user=user).first()
     user._staff_cache = staff
     return staff

@@ -49,8 +49,8 @@ def ipa_chart(result: IPAResult, title: str = "Importance-performance") -> Spec:
         for a in result.attributes
     ]
     ci, cp = result.crosshair_importance, result.crosshair_performance
-    perf = [r["performance"] for r in rows] + [cp]
-    imp = [r["importance"] for r in rows] + [ci]
+    perf = [float(a.performance) for a in result.attributes] + [cp]
+    imp = [float(a.importance) for a in result.attributes] + [ci]
     pad_p = max(0.5, (max(perf) - min(perf)) * 0.15)
     pad_i = max(0.5, (max(imp) - min(imp)) * 0.15)
     x_dom = [min(perf) - pad_p, max(perf) + pad_p]
@@ -68,9 +68,7 @@ def ipa_chart(result: IPAResult, title: str = "Importance-performance") -> Spec:
         )
     )
     names = (
-        alt.Chart(alt.Data(values=rows))
-        .mark_text(align="left", dx=7, fontSize=11)
-        .encode(x=x, y=y, text="attribute:N")
+        alt.Chart(alt.Data(values=rows)).mark_text(align="left", dx=7, fontSize=11).encode(x=x, y=y, text="attribute:N")
     )
     vrule = alt.Chart(alt.Data(values=[{"performance": cp}])).mark_rule(strokeDash=[4, 4]).encode(x=x)
     hrule = alt.Chart(alt.Data(values=[{"importance": ci}])).mark_rule(strokeDash=[4, 4]).encode(y=y)
@@ -83,7 +81,7 @@ def ipa_chart(result: IPAResult, title: str = "Importance-performance") -> Spec:
     labels = [
         alt.Chart(alt.Data(values=[c]))
         .mark_text(
-            align=c["align"],
+            align="left" if c["align"] == "left" else "right",
             baseline="top" if c["importance"] == y_dom[1] else "bottom",
             dx=4 if c["align"] == "left" else -4,
             dy=4 if c["importance"] == y_dom[1] else -4,
@@ -153,9 +151,7 @@ def drivers_chart(result: DriversResult, title: str = "Key drivers (share of exp
     return chart.to_dict()
 
 
-def nps_trend_chart(
-    waves: Sequence[tuple[str, NPSResult]], title: str = "Net Promoter Score by wave"
-) -> Spec:
+def nps_trend_chart(waves: Sequence[tuple[str, NPSResult]], title: str = "Net Promoter Score by wave") -> Spec:
     """NPS per wave (in the given order) with its 95 % interval as a band."""
     if not waves:
         raise ValueError("the NPS trend needs at least one wave")
@@ -215,9 +211,7 @@ def lifecycle_chart(result: LifecycleResult, title: str = "Demand and life-cycle
         if result.bass is not None
         else f"No Bass fit: {result.bass_reason}"
     )
-    chart = alt.layer(*layers).properties(
-        title=alt.TitleParams(title, subtitle=subtitle), width=420, height=260
-    )
+    chart = alt.layer(*layers).properties(title=alt.TitleParams(title, subtitle=subtitle), width=420, height=260)
     return chart.to_dict()
 
 

@@ -226,9 +226,7 @@ def run_servqual(t: Table, a: argparse.Namespace) -> dict[str, Any]:
         weights = list(zip(*(t.required_numbers(c, low=0, high=100) for c in WEIGHT_COLUMNS), strict=True))
         for (num, _), row in zip(t.rows, weights, strict=True):
             if not math.isclose(sum(row), 100.0, abs_tol=1e-6):
-                _fail(
-                    num, f"{WEIGHT_COLUMNS[0]}..{WEIGHT_COLUMNS[-1]}", f"points sum to {sum(row):g}, not 100"
-                )
+                _fail(num, f"{WEIGHT_COLUMNS[0]}..{WEIGHT_COLUMNS[-1]}", f"points sum to {sum(row):g}, not 100")
     r = servqual(e, p, weights)
     return {
         "n": r.n,
@@ -388,9 +386,7 @@ def render_table(result: dict[str, Any]) -> str:
             cols = list(value[0])
             grid = [cols] + [[_fmt(row.get(c)) for c in cols] for row in value]
             widths = [max(len(r[i]) for r in grid) for i in range(len(cols))]
-            lines = [
-                "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in grid
-            ]
+            lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in grid]
             lines.insert(1, "  ".join("-" * w for w in widths))
             blocks.append(f"{prefix}:\n" + "\n".join(lines))
         else:

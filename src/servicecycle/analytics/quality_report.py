@@ -49,8 +49,7 @@ def build_quality_report(
     content cannot fit on one A4 page.
     """
     rows = "".join(
-        f'<tr><td>{html.escape(label)}</td><td class="value">{html.escape(value)}</td></tr>'
-        for label, value in figures
+        f'<tr><td>{html.escape(label)}</td><td class="value">{html.escape(value)}</td></tr>' for label, value in figures
     )
     blocks = []
     for caption, spec in charts:
@@ -69,7 +68,5 @@ def build_quality_report(
     )
     rendered = weasyprint.HTML(string=document).render()
     if len(rendered.pages) != 1:
-        raise ValueError(
-            f"the report needs {len(rendered.pages)} pages; use fewer figures or charts to fit one page"
-        )
+        raise ValueError(f"the report needs {len(rendered.pages)} pages; use fewer figures or charts to fit one page")
     return rendered.write_pdf()

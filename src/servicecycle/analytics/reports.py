@@ -26,17 +26,13 @@ from servicecycle.surveys.models import Answer, Attribute, text_in
 
 def _one_question(row: dict[str, int | None]) -> None:
     if row["first_question"] != row["last_question"]:
-        raise MethodInputError(
-            "the answers belong to more than one question; narrow them to one question first"
-        )
+        raise MethodInputError("the answers belong to more than one question; narrow them to one question first")
 
 
 def _within(row: dict[str, int | None], low: int, high: int, what: str) -> None:
     lowest, highest = row["lowest"], row["highest"]
     if lowest is not None and highest is not None and (lowest < low or highest > high):
-        raise MethodInputError(
-            f"{what} must lie in {low}..{high}; the answers run from {lowest} to {highest}"
-        )
+        raise MethodInputError(f"{what} must lie in {low}..{high}; the answers run from {lowest} to {highest}")
 
 
 def _guards() -> dict[str, Min | Max]:
@@ -140,9 +136,7 @@ def ipa_of(
         .order_by("question_id", "position")
     )
     if len({a.question_id for a in attributes}) != 1:
-        raise MethodInputError(
-            "the answers belong to more than one question; narrow them to one question first"
-        )
+        raise MethodInputError("the answers belong to more than one question; narrow them to one question first")
     question = attributes[0].question
     names = _names(attributes, language or question.survey.default_language, question.survey.default_language)
     sums = [
@@ -165,6 +159,5 @@ def _names(attributes: list[Attribute], language: str, fallback: str) -> dict[in
     names = {a.pk: text_in(a.texts, language, fallback) or str(a.position) for a in attributes}
     taken = [n for n in names.values()]
     return {
-        a.pk: (names[a.pk] if taken.count(names[a.pk]) == 1 else f"{names[a.pk]} ({a.position})")
-        for a in attributes
+        a.pk: (names[a.pk] if taken.count(names[a.pk]) == 1 else f"{names[a.pk]} ({a.position})") for a in attributes
     }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from servicecycle.accounts.models import Team
+from servicecycle.accounts.models import Organization, Team
 from servicecycle.catalog.models import OfferingDecision, Service
 
 
@@ -18,7 +18,7 @@ class ServiceForm(forms.ModelForm):
             "service_share": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
         }
 
-    def __init__(self, *args: object, organization: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: object, organization: Organization | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["owner_team"].queryset = Team.objects.filter(organization=organization)  # type: ignore[attr-defined]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,12 +12,12 @@ from servicecycle.catalog.forms import DecisionForm, ServiceForm
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import apply_domain_error, paginate, staff_required
+from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, paginate, staff_required
 from servicecycle.cycles.queries import moments_of
 
 
 @staff_required("view")
-def service_list(request: HttpRequest) -> HttpResponse:
+def service_list(request: HtmxRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
     params = request.GET
     try:
@@ -49,7 +49,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
-def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def service_detail(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)
     moments = moments_of(service)
     return render(
@@ -67,7 +67,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("service.manage")
-def service_create(request: HttpRequest) -> HttpResponse:
+def service_create(request: HtmxRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
     form = ServiceForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +91,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("service.manage")
-def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def service_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk, write=True)
     form = ServiceForm(
         request.POST or None,
@@ -128,7 +128,7 @@ def service_url(pk: int) -> str:
 
 
 @staff_required("view")
-def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_list(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)
     return render(
         request,
@@ -142,7 +142,7 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required("decision.manage")
-def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_create(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)
     current = queries.current_decision(service)
     initial = {}

@@ -8,13 +8,20 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 
 from servicecycle.accounts.permissions import has, staff_of
 from servicecycle.core.errors import DomainError, ValidationFailed
+
+
+class HtmxRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (for type checking)."""
+
+    htmx: HtmxDetails
 
 
 def staff_required(
@@ -46,7 +53,7 @@ def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:
     )
 
 
-def apply_domain_error(form: Form, exc: DomainError) -> None:
+def apply_domain_error(form: BaseForm, exc: DomainError) -> None:
     """Show an action's error on the form, on the field it names when the form has that field."""
     errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
     for field, messages in errors.items():

@@ -11,7 +11,7 @@ from servicecycle.accounts.permissions import can_edit_cycle
 from servicecycle.catalog.queries import get_service_for_user
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import apply_domain_error, forbidden, staff_required
+from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, forbidden, staff_required
 from servicecycle.cycles import actions, wheel
 from servicecycle.cycles.forms import MomentForm
 from servicecycle.cycles.queries import get_moment_for_user, moment_health, moments_of
@@ -33,7 +33,7 @@ def _cycle_context(request: HttpRequest, service_id: int) -> dict[str, object]:
 
 
 @staff_required("view")
-def cycle(request: HttpRequest, service_id: int) -> HttpResponse:
+def cycle(request: HtmxRequest, service_id: int) -> HttpResponse:
     context = _cycle_context(request, service_id)
     if request.htmx and request.GET.get("part") == "editor":
         return render(request, "cycles/cycle.html#editor", context)
@@ -41,14 +41,14 @@ def cycle(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @staff_required("view")
-def wheel_svg(request: HttpRequest, service_id: int) -> HttpResponse:
+def wheel_svg(request: HtmxRequest, service_id: int) -> HttpResponse:
     context = _cycle_context(request, service_id)
     response = render(request, "cycles/wheel_standalone.svg", context, content_type="image/svg+xml")
     return response
 
 
 @staff_required("cycle.manage")
-def moment_add(request: HttpRequest, service_id: int) -> HttpResponse:
+def moment_add(request: HtmxRequest, service_id: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):
         return forbidden(request)
@@ -80,7 +80,7 @@ def moment_add(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @staff_required("view")
-def moment_detail(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+def moment_detail(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, pk)
     return render(
@@ -97,7 +97,7 @@ def moment_detail(request: HttpRequest, service_id: int, pk: int) -> HttpRespons
 
 
 @staff_required("cycle.manage")
-def moment_edit(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+def moment_edit(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):
         return forbidden(request)
@@ -133,7 +133,7 @@ def moment_edit(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required("cycle.manage")
-def moment_remove(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+def moment_remove(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):
         return forbidden(request)
@@ -145,7 +145,7 @@ def moment_remove(request: HttpRequest, service_id: int, pk: int) -> HttpRespons
 
 @require_POST
 @staff_required("cycle.manage")
-def moment_move(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+def moment_move(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
     """Keyboard alternative to drag and drop: move one place up or down."""
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):
@@ -165,7 +165,7 @@ def moment_move(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required("cycle.manage")
-def cycle_reorder(request: HttpRequest, service_id: int) -> HttpResponse:
+def cycle_reorder(request: HtmxRequest, service_id: int) -> HttpResponse:
     """Drag and drop sends the whole new order as repeated `moment` fields."""
     service = get_service_for_user(request.user, service_id)
     if not can_edit_cycle(request.user, service.owner_team_id):

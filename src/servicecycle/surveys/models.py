@@ -52,9 +52,7 @@ class Survey(models.Model):
     titles = models.JSONField(_("title"), default=dict, help_text=_("{language: title}"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
     languages = models.JSONField(_("languages"), default=list)
-    default_language = models.CharField(
-        _("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="en"
-    )
+    default_language = models.CharField(_("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="en")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     service = models.ForeignKey(
         Service,
@@ -143,9 +141,7 @@ class Question(models.Model):
         related_name="+",
         verbose_name=_("moment of truth"),
     )
-    dimension = models.CharField(
-        _("SERVQUAL dimension"), max_length=20, choices=Dimension.choices, blank=True
-    )
+    dimension = models.CharField(_("SERVQUAL dimension"), max_length=20, choices=Dimension.choices, blank=True)
     item_number = models.PositiveSmallIntegerField(_("item number"), null=True, blank=True)
     competitor_name = models.CharField(_("competitor rated beside us"), max_length=120, blank=True)
     # {"question": <id of an earlier question>, "values": [scores or option codes]}: shown only then
@@ -187,15 +183,11 @@ class Attribute(models.Model):
         verbose_name=_("moment of truth"),
     )
     # for an allocation among the SERVQUAL dimensions: the dimension these points weight
-    dimension = models.CharField(
-        _("SERVQUAL dimension"), max_length=20, choices=Question.Dimension.choices, blank=True
-    )
+    dimension = models.CharField(_("SERVQUAL dimension"), max_length=20, choices=Question.Dimension.choices, blank=True)
 
     class Meta:
         ordering = ["question_id", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["question", "position"], name="unique_attribute_position")
-        ]
+        constraints = [models.UniqueConstraint(fields=["question", "position"], name="unique_attribute_position")]
         verbose_name = _("attribute")
 
     def __str__(self) -> str:
@@ -267,9 +259,7 @@ class Answer(models.Model):
         indexes = [
             models.Index(fields=["question", "value"], name="answer_question_value_idx"),
             models.Index(fields=["response", "question"], name="answer_response_question_idx"),
-            models.Index(
-                fields=["attribute"], condition=Q(attribute__isnull=False), name="answer_attribute_idx"
-            ),
+            models.Index(fields=["attribute"], condition=Q(attribute__isnull=False), name="answer_attribute_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -30,9 +30,7 @@ def test_published_relative_weights_iopsych():
         ]
     )
     r = drivers_from_correlations(_reorder(rs, 4), ["1", "2", "3", "4"], n=100)
-    assert [d.weight for d in r.drivers] == pytest.approx(
-        [0.24066119, 0.05492664, 0.12143476, 0.28158189], abs=1e-8
-    )
+    assert [d.weight for d in r.drivers] == pytest.approx([0.24066119, 0.05492664, 0.12143476, 0.28158189], abs=1e-8)
     assert r.r2 == pytest.approx(sum(d.weight for d in r.drivers))
 
 

@@ -29,9 +29,7 @@ def as_vector(values: Sequence[Any] | NDArray[Any], what: str) -> NDArray[np.flo
     return arr
 
 
-def as_whole_scores(
-    values: Sequence[Any] | NDArray[Any], low: int, high: int, what: str
-) -> NDArray[np.int64]:
+def as_whole_scores(values: Sequence[Any] | NDArray[Any], low: int, high: int, what: str) -> NDArray[np.int64]:
     """Return ``values`` as integers in ``low..high`` or raise, naming the first bad position."""
     arr = as_vector(values, what)
     not_whole = np.flatnonzero(arr != np.round(arr))

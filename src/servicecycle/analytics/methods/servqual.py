@@ -57,17 +57,13 @@ def _scores(values: Any, what: str) -> NDArray[np.float64]:
     outside = np.argwhere((data < 1) | (data > 7))
     if outside.size:
         r, c = outside[0]
-        raise MethodInputError(
-            f"{what}: respondent {r + 1}, item {c + 1} is {data[r, c]:g}, outside the 1..7 scale"
-        )
+        raise MethodInputError(f"{what}: respondent {r + 1}, item {c + 1} is {data[r, c]:g}, outside the 1..7 scale")
     return data
 
 
 def _dimension_means(per_item: NDArray[np.float64]) -> NDArray[np.float64]:
     """Mean over each dimension's items; works on (22,) and (n, 22) arrays."""
-    return np.stack(
-        [per_item[..., [i - 1 for i in items]].mean(axis=-1) for items in DIMENSIONS.values()], axis=-1
-    )
+    return np.stack([per_item[..., [i - 1 for i in items]].mean(axis=-1) for items in DIMENSIONS.values()], axis=-1)
 
 
 def servqual(expectations: Any, perceptions: Any, weights: Any | None = None) -> ServqualResult:
@@ -100,9 +96,7 @@ def servqual(expectations: Any, perceptions: Any, weights: Any | None = None) ->
         off = np.flatnonzero(~np.isclose(w.sum(axis=1), 100.0, rtol=0, atol=1e-6))
         if off.size:
             r = off[0]
-            raise MethodInputError(
-                f"weights: respondent {r + 1}'s points sum to {w[r].sum():g}, they must sum to 100"
-            )
+            raise MethodInputError(f"weights: respondent {r + 1}'s points sum to {w[r].sum():g}, they must sum to 100")
         weighted = float(((w / 100.0) * _dimension_means(gaps)).sum(axis=1).mean())
     return ServqualResult(
         n=e.shape[0],

@@ -21,9 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("position", models.PositiveSmallIntegerField(verbose_name="position")),
                 (
@@ -111,9 +109,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("position", models.PositiveSmallIntegerField(verbose_name="position")),
                 (
@@ -176,9 +172,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "channel",
@@ -297,9 +291,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "titles",
@@ -399,9 +391,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=120, verbose_name="name")),
                 ("starts_on", models.DateField(verbose_name="starts on")),
@@ -431,9 +421,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="attribute",
-            constraint=models.UniqueConstraint(
-                fields=("question", "position"), name="unique_attribute_position"
-            ),
+            constraint=models.UniqueConstraint(fields=("question", "position"), name="unique_attribute_position"),
         ),
         migrations.AddIndex(
             model_name="answer",
@@ -521,9 +509,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="question",
-            constraint=models.UniqueConstraint(
-                fields=("survey", "position"), name="unique_question_position"
-            ),
+            constraint=models.UniqueConstraint(fields=("survey", "position"), name="unique_question_position"),
         ),
         migrations.AddConstraint(
             model_name="question",
@@ -544,9 +530,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="wave",
             constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("ends_on__isnull", True), ("ends_on__gte", models.F("starts_on")), _connector="OR"
-                ),
+                condition=models.Q(("ends_on__isnull", True), ("ends_on__gte", models.F("starts_on")), _connector="OR"),
                 name="wave_ends_after_start",
             ),
         ),
