@@ -400,7 +400,6 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language (cookie for everyone, remembered on the profile when signed in)."""
     from django.conf import settings
-    from django.utils import translation
 
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
@@ -412,7 +411,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     if request.user.is_authenticated:
         actions.set_own_language(acting_user=request.user, language=language)
-    translation.activate(language)
     response = redirect(next_url)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
