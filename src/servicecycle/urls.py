@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from servicecycle.accounts import views as accounts
 from servicecycle.accounts.forms import StaffPasswordResetForm
+from servicecycle.analytics import views as analytics
 from servicecycle.api import api
 from servicecycle.catalog import views as catalog
 from servicecycle.core import views as core
@@ -56,6 +57,7 @@ urlpatterns = [
     path("services/<int:pk>/", catalog.service_detail, name="service-detail"),
     path("services/<int:pk>/edit/", catalog.service_edit, name="service-edit"),
     path("services/<int:pk>/decisions/", catalog.decision_list, name="decision-list"),
+    path("services/<int:pk>/quality-report.pdf", analytics.quality_report, name="quality-report"),
     path("services/<int:pk>/decisions/new/", catalog.decision_create, name="decision-create"),
     path("services/<int:service_id>/cycle/", cycles.cycle, name="cycle"),
     path("services/<int:service_id>/cycle/wheel.svg", cycles.wheel_svg, name="wheel-svg"),

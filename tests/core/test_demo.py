@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from servicecycle.accounts.models import Role, Staff
+from servicecycle.analytics.reports import service_feedback
 from servicecycle.catalog.models import OfferingDecision, Service
 from servicecycle.cycles.models import Moment
 from servicecycle.demo.data import DEMO_PASSWORD
@@ -33,6 +34,10 @@ def test_seed_demo_loads_both_businesses_and_running_it_again_changes_nothing(db
     assert roles == set(Role.values)
     assert {"Home delivery", "Installation", "Materials pick-up"} <= set(retailer.values_list("name", flat=True))
     assert Staff.objects.filter(organization__slug="klinik-senyum").exists()
+    feedback = service_feedback(retailer.get(name="Home delivery"))
+    assert feedback.nps is not None and feedback.nps.n == 150
+    assert [name for name, _result in feedback.nps_by_wave] == ["Q2 2026", "Q3 2026"]
+    assert feedback.ipa is not None and feedback.competitor == "Rapid Build Depot"
 
 
 def test_every_demo_login_works_with_the_printed_password(db: None) -> None:

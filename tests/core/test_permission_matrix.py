@@ -50,6 +50,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "service-edit": ("GET", MANAGERS),
     "decision-list": ("GET", ALL),
     "decision-create": ("GET", MANAGERS),
+    "quality-report": ("GET", ALL),
     "cycle": ("GET", ALL),
     "wheel-svg": ("GET", ALL),
     "cycle-reorder": ("POST", CYCLE_EDITORS),
@@ -111,7 +112,7 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
     elif name == "calendar-date-remove":
         accounts.set_calendar_date(acting_user=w.admin.user, organization=w.org, date="2030-01-02", kind="closed")
         kwargs = {"date": "2030-01-02"}
-    elif name in ("service-detail", "service-edit", "decision-list", "decision-create"):
+    elif name in ("service-detail", "service-edit", "decision-list", "decision-create", "quality-report"):
         kwargs = {"pk": w.service.pk}
     elif name in ("cycle", "wheel-svg", "moment-add"):
         kwargs = {"service_id": w.service.pk}

@@ -14,6 +14,8 @@ MethodInputError: they mean the queryset was built wrongly, and a figure from th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 
 from servicecycle.analytics.methods import MethodInputError
@@ -21,7 +23,8 @@ from servicecycle.analytics.methods.ces import CESResult, ces_from_sums
 from servicecycle.analytics.methods.csat import CSATResult, csat_from_counts
 from servicecycle.analytics.methods.ipa import AttributeSums, Crosshair, IPAResult, ipa_from_sums
 from servicecycle.analytics.methods.nps import NPSResult, nps_from_counts
-from servicecycle.surveys.models import Answer, Attribute, text_in
+from servicecycle.catalog.models import Service
+from servicecycle.surveys.models import Answer, Attribute, Question, Wave, text_in
 
 
 def _one_question(row: dict[str, int | None]) -> None:
@@ -161,3 +164,52 @@ def _names(attributes: list[Attribute], language: str, fallback: str) -> dict[in
     return {
         a.pk: (names[a.pk] if taken.count(names[a.pk]) == 1 else f"{names[a.pk]} ({a.position})") for a in attributes
     }
+
+
+@dataclass(frozen=True)
+class ServiceFeedback:
+    """What customers said about one service in its surveys: each figure from its latest question."""
+
+    nps: NPSResult | None
+    nps_by_wave: list[tuple[str, NPSResult]]
+    csat: CSATResult | None
+    ces: CESResult | None
+    ipa: IPAResult | None
+    competitor: str
+
+    @property
+    def empty(self) -> bool:
+        return self.nps is None and self.csat is None and self.ces is None and self.ipa is None
+
+
+def _latest_question(service: Service, kind: str) -> Question | None:
+    """The most recent question of this kind asked about the service (directly or through its survey)."""
+    return (
+        Question.objects.filter(kind=kind)
+        .filter(Q(service=service) | Q(service__isnull=True, survey__service=service))
+        .select_related("survey")
+        .order_by("-survey__created_at", "-pk")
+        .first()
+    )
+
+
+def service_feedback(service: Service, language: str | None = None) -> ServiceFeedback:
+    """NPS (overall and by wave), CSAT, CES and IPA of a service, each aggregated in the database."""
+    nps_q = _latest_question(service, Question.Kind.NPS)
+    csat_q = _latest_question(service, Question.Kind.CSAT)
+    ces_q = _latest_question(service, Question.Kind.CES)
+    ipa_q = _latest_question(service, Question.Kind.IPA_GRID)
+    by_wave: list[tuple[str, NPSResult]] = []
+    if nps_q is not None:
+        for wave in Wave.objects.filter(survey_id=nps_q.survey_id).order_by("starts_on", "pk"):
+            result = nps_of(Answer.objects.filter(question=nps_q, response__wave=wave))
+            if result is not None:
+                by_wave.append((wave.name, result))
+    return ServiceFeedback(
+        nps=nps_of(Answer.objects.filter(question=nps_q)) if nps_q else None,
+        nps_by_wave=by_wave,
+        csat=csat_of(Answer.objects.filter(question=csat_q), scale=csat_q.scale_max or 5) if csat_q else None,
+        ces=ces_of(Answer.objects.filter(question=ces_q), scale=ces_q.scale_max or 7) if ces_q else None,
+        ipa=ipa_of(Answer.objects.filter(question=ipa_q), language=language) if ipa_q else None,
+        competitor=ipa_q.competitor_name if ipa_q else "",
+    )

@@ -3,10 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Team
 from servicecycle.accounts.permissions import can_edit_cycle, has, staff_of
+from servicecycle.analytics.reports import service_feedback
+from servicecycle.analytics.views import feedback_charts, feedback_figures
 from servicecycle.catalog import actions, queries
 from servicecycle.catalog.forms import DecisionForm, ServiceForm
 from servicecycle.catalog.models import Service
@@ -52,6 +55,7 @@ def service_list(request: HtmxRequest) -> HttpResponse:
 def service_detail(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)
     moments = moments_of(service)
+    feedback = service_feedback(service, language=get_language())
     return render(
         request,
         "catalog/service_detail.html",
@@ -62,6 +66,12 @@ def service_detail(request: HtmxRequest, pk: int) -> HttpResponse:
             "timeline": audit.timeline(service),
             "can_edit_cycle": can_edit_cycle(request.user, service.owner_team_id),
             "can_manage": has(request.user, "service.manage"),
+            "feedback": feedback,
+            "feedback_figures": feedback_figures(feedback),
+            "feedback_charts": [
+                {"title": t, "spec": spec, "id": f"chart-spec-{i}"}
+                for i, (t, spec) in enumerate(feedback_charts(feedback), start=1)
+            ],
         },
     )
 

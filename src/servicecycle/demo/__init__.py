@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,9 @@ from servicecycle.accounts.models import Customer, Organization, Staff, Team
 from servicecycle.catalog import actions as catalog
 from servicecycle.catalog.models import Service
 from servicecycle.cycles import actions as cycles
-from servicecycle.demo.data import DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.demo.data import DELIVERY_SURVEY, DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.surveys import actions as surveys
+from servicecycle.surveys.models import Survey
 
 User = get_user_model()
 
@@ -24,7 +28,74 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
     for spec in ORGANIZATIONS:
         with transaction.atomic():
             logins.extend(_load_organization(spec))
+    with transaction.atomic():
+        _delivery_survey(DELIVERY_SURVEY)
     return logins
+
+
+def _clamp_score(rng: random.Random, mean: float) -> int:
+    return max(1, min(7, round(rng.gauss(mean, 1.0))))
+
+
+def _delivery_survey(spec: dict[str, Any]) -> None:
+    """A two-wave delivery survey with NPS, CSAT and an importance/performance grid (skipped if present)."""
+    organization = Organization.objects.get(slug=spec["organization"])
+    service = Service.objects.get(organization=organization, name=spec["service"])
+    if Survey.objects.filter(organization=organization, service=service).exists():
+        return
+    author = Staff.objects.filter(organization=organization, role="manager").select_related("user").first()
+    assert author is not None
+    user = author.user
+    survey = surveys.create_survey(
+        acting_user=user,
+        titles=spec["title"],
+        languages=["en", "es", "ru", "ms"],
+        default_language="en",
+        service_id=service.pk,
+    )
+    nps_q = surveys.add_question(acting_user=user, survey=survey, kind="nps", texts=spec["nps"])
+    csat_q = surveys.add_question(acting_user=user, survey=survey, kind="csat", texts=spec["csat"])
+    grid = surveys.add_question(
+        acting_user=user,
+        survey=survey,
+        kind="ipa_grid",
+        texts=spec["grid"],
+        scale_min=1,
+        scale_max=7,
+        competitor_name=spec["competitor"],
+    )
+    moments = dict(service.moments.values_list("name", "pk"))
+    attributes = [
+        (surveys.add_attribute(acting_user=user, question=grid, texts={"en": name}, moment_id=moments[moment]), means)
+        for name, moment, means in spec["attributes"]
+    ]
+    surveys.set_survey_status(acting_user=user, survey=survey, status="open")
+    rng = random.Random(20261123)
+    customers = list(Customer.objects.filter(organization=organization).values_list("pk", flat=True))
+    for name, starts_on, count, weights in spec["waves"]:
+        wave = surveys.add_wave(acting_user=user, survey=survey, name=name, starts_on=dt.date.fromisoformat(starts_on))
+        for index in range(count):
+            nps = rng.choices(range(11), weights=weights)[0]
+            answers: list[dict[str, Any]] = [
+                {"question": nps_q.pk, "value": nps},
+                {"question": csat_q.pk, "value": max(1, min(5, round(nps / 2.2 + rng.gauss(0.4, 0.6))))},
+            ]
+            for attribute, (importance, ours, theirs) in attributes:
+                answers.append(
+                    {
+                        "question": grid.pk,
+                        "attribute": attribute.pk,
+                        "importance": _clamp_score(rng, importance),
+                        "performance": _clamp_score(rng, ours),
+                        "competitor_performance": _clamp_score(rng, theirs),
+                    }
+                )
+            surveys.record_response(
+                survey=survey,
+                wave=wave,
+                answers=answers,
+                customer_id=customers[index % len(customers)] if customers else None,
+            )
 
 
 def _load_organization(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -50,7 +121,7 @@ def _load_organization(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
     for row in spec["staff"][1:]:
         person = _staff(organization, admin.user, row, teams)
         logins.append((organization.name, person.user.email, person.role))
-    for name, email, phone, company, language, contact, surveys in spec["customers"]:
+    for name, email, phone, company, language, contact, survey_consent in spec["customers"]:
         if not Customer.objects.filter(organization=organization, email=email).exists():
             accounts.create_customer(
                 acting_user=admin.user,
@@ -60,7 +131,7 @@ def _load_organization(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
                 company=company,
                 preferred_language=language,
                 consent_contact=contact,
-                consent_surveys=surveys,
+                consent_surveys=survey_consent,
             )
     for service_spec in spec["services"]:
         _service(organization, admin.user, service_spec, teams)

@@ -774,4 +774,35 @@ SENYUM = {
     ],
 }
 
+# A delivery survey run in two waves, so the service page shows NPS with its trend and an IPA grid
+# against the nearest competitor. Answers are drawn from fixed distributions with a fixed seed.
+DELIVERY_SURVEY = {
+    "organization": "stonebridge",
+    "service": "Home delivery",
+    "title": {
+        "en": "How was your delivery?",
+        "es": "¿Qué tal fue su entrega?",
+        "ru": "Как прошла доставка?",
+        "ms": "Bagaimana penghantaran anda?",
+    },
+    "competitor": "Rapid Build Depot",
+    "nps": {"en": "How likely are you to recommend our delivery to a friend or colleague?"},
+    "csat": {"en": "How satisfied are you with this delivery?"},
+    "grid": {"en": "How important is each of these to you, and how did we and Rapid Build Depot do?"},
+    # attribute, moment it belongs to, (importance mean, our performance mean, competitor mean)
+    "attributes": [
+        ("Arrives inside the promised window", "Truck arrives", (6.6, 4.1, 5.2)),
+        ("Day-before call with the time window", "Gets the day-before call", (5.4, 5.9, 4.3)),
+        ("Right goods, nothing missing", "Goods are picked", (6.4, 5.6, 5.5)),
+        ("Goods unloaded where I asked", "Goods are unloaded", (4.8, 5.8, 4.9)),
+        ("Live tracking of the truck", "Truck is on the way", (3.9, 4.2, 5.6)),
+        ("Invoice matches the delivery", "Pays the invoice", (4.4, 6.1, 5.8)),
+    ],
+    "waves": [
+        # name, start date, responses, NPS answer weights for 0..10
+        ("Q2 2026", "2026-04-01", 70, (2, 2, 3, 3, 4, 6, 8, 12, 14, 10, 9)),
+        ("Q3 2026", "2026-07-01", 80, (1, 1, 2, 2, 3, 5, 6, 11, 15, 14, 12)),
+    ],
+}
+
 ORGANIZATIONS = [STONEBRIDGE, SENYUM]

@@ -49,11 +49,24 @@
     if (el) el.focus();
   }
 
+  // Vega-Lite charts built on the server: the spec sits in a JSON script element next to its container.
+  function charts(root) {
+    if (typeof vegaEmbed === "undefined") return;
+    root.querySelectorAll(".vega-chart[data-spec-id]").forEach(function (el) {
+      if (el.dataset.bound) return;
+      el.dataset.bound = "1";
+      var source = document.getElementById(el.dataset.specId);
+      if (!source) return;
+      vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" });
+    });
+  }
+
   function init(root) {
     autosubmit(root);
     confirmations(root);
     selectOnFocus(root);
     sortables(root);
+    charts(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
