@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "servicecycle.accounts",
     "servicecycle.catalog",
     "servicecycle.cycles",
+    "servicecycle.cases",
     "servicecycle.surveys",
     "servicecycle.analytics",
 ]
