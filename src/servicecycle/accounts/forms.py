@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from servicecycle.accounts.actions import CUSTOMER_FIELDS
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Role, Team
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
@@ -123,17 +124,7 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "email",
-            "phone",
-            "company",
-            "preferred_language",
-            "consent_contact",
-            "consent_surveys",
-            "consent_marketing",
-            "notes",
-        ]
+        fields = list(CUSTOMER_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 

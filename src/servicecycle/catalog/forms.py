@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import Organization, Team
+from servicecycle.catalog.actions import DECISION_FIELDS
 from servicecycle.catalog.models import OfferingDecision, Service
 
 
@@ -26,16 +27,7 @@ class ServiceForm(forms.ModelForm):
 class DecisionForm(forms.ModelForm):
     class Meta:
         model = OfferingDecision
-        fields = [
-            "price_model",
-            "free_period_months",
-            "price",
-            "currency",
-            "delivery_channel",
-            "partner_names",
-            "rationale",
-            "review_date",
-        ]
+        fields = list(DECISION_FIELDS)
         widgets = {
             "partner_names": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -76,6 +78,12 @@ def service_detail(request: HtmxRequest, pk: int) -> HttpResponse:
     )
 
 
+def _service_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The service form's cleaned data as the catalog actions' keyword arguments."""
+    fields = {f: data[f] for f in ("name", "description", "category", "status", "service_share")}
+    return {**fields, "owner_team_id": data["owner_team"].pk}
+
+
 @staff_required("service.manage")
 def service_create(request: HtmxRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
@@ -83,15 +91,7 @@ def service_create(request: HtmxRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            service = actions.create_service(
-                acting_user=request.user,
-                name=data["name"],
-                description=data["description"],
-                category=data["category"],
-                owner_team_id=data["owner_team"].pk,
-                status=data["status"],
-                service_share=data["service_share"],
-            )
+            service = actions.create_service(acting_user=request.user, **_service_fields(data))
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -116,12 +116,7 @@ def service_edit(request: HtmxRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
                 service=service,
                 expected_version=data.get("version"),
-                name=data["name"],
-                description=data["description"],
-                category=data["category"],
-                owner_team_id=data["owner_team"].pk,
-                status=data["status"],
-                service_share=data["service_share"],
+                **_service_fields(data),
             )
         except DomainError as exc:
             apply_domain_error(form, exc)

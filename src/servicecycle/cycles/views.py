@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,6 +34,12 @@ def _cycle_context(request: HttpRequest, service_id: int) -> dict[str, object]:
     }
 
 
+def _moment_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The moment form's cleaned data as the cycle actions' keyword arguments."""
+    fields = {f: data[f] for f in ("name", "customer_goal", "standard", "target_value", "target_unit", "channel")}
+    return {**fields, "owner_team_id": data["owner_team"].pk}
+
+
 @staff_required("view")
 def cycle(request: HtmxRequest, service_id: int) -> HttpResponse:
     context = _cycle_context(request, service_id)
@@ -61,13 +69,7 @@ def moment_add(request: HtmxRequest, service_id: int) -> HttpResponse:
             actions.add_moment(
                 acting_user=request.user,
                 service=service,
-                name=data["name"],
-                owner_team_id=data["owner_team"].pk,
-                customer_goal=data["customer_goal"],
-                standard=data["standard"],
-                target_value=data["target_value"],
-                target_unit=data["target_unit"],
-                channel=data["channel"],
+                **_moment_fields(data),
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -115,13 +117,7 @@ def moment_edit(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
                 acting_user=request.user,
                 moment=moment,
                 expected_version=data.get("version"),
-                name=data["name"],
-                owner_team_id=data["owner_team"].pk,
-                customer_goal=data["customer_goal"],
-                standard=data["standard"],
-                target_value=data["target_value"],
-                target_unit=data["target_unit"],
-                channel=data["channel"],
+                **_moment_fields(data),
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
