@@ -67,18 +67,37 @@ def analyze(argv: list[str]) -> int:
     return analyze_main(argv)
 
 
-COMMANDS = {"serve": serve, "worker": worker, "manage": manage, "analyze": analyze}
+def backup(argv: list[str]) -> int:
+    """Back up the database (pg_dump or the SQLite backup API) with a row-count manifest."""
+    return manage(["backup", *argv])
+
+
+def restore(argv: list[str]) -> int:
+    """Replace the database's data with a backup, then check row counts against its manifest."""
+    return manage(["restore", *argv])
+
+
+COMMANDS = {
+    "serve": serve,
+    "worker": worker,
+    "manage": manage,
+    "analyze": analyze,
+    "backup": backup,
+    "restore": restore,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help") or args[0] not in COMMANDS:
         print(
-            "usage: servicecycle {serve,worker,manage,analyze} ...\n\n"
+            "usage: servicecycle {serve,worker,manage,analyze,backup,restore} ...\n\n"
             "  serve     run the web application (gunicorn + whitenoise)\n"
             "  worker    run the background task worker\n"
             "  manage    run a Django management command (migrate, seed_demo, ...)\n"
-            "  analyze   compute a survey or demand statistic from a CSV file",
+            "  analyze   compute a survey or demand statistic from a CSV file\n"
+            "  backup    back up the database to a file with a row-count manifest [--output PATH]\n"
+            "  restore   replace the database's data with a backup and check it [PATH --yes]",
             file=sys.stderr if args and args[0] not in ("-h", "--help") else sys.stdout,
         )
         return 0 if args and args[0] in ("-h", "--help") else 2
