@@ -55,3 +55,9 @@ def test_a_single_moment_is_drawn_as_a_full_ring(world: World) -> None:
 def test_text_colour_is_readable_on_light_and_dark_teams() -> None:
     assert wheel._text_color("#ffff00") == "#111"
     assert wheel._text_color("#1a237e") == "#fff"
+
+
+def test_long_service_names_wrap_onto_two_lines_in_the_centre() -> None:
+    assert wheel.title_lines("Delivery") == ["Delivery"]
+    assert wheel.title_lines("Pemeriksaan dan pembersihan gigi") == ["Pemeriksaan dan", "pembersihan gigi"]
+    assert wheel.title_lines("A very long service name that keeps going", width=14) == ["A very long", "service name…"]

@@ -37,7 +37,13 @@ def home(request: HttpRequest) -> HttpResponse:
     cards = []
     for service in services:
         moments = by_service[service.pk]
-        cards.append({"service": service, "segments": wheel.segments(moments, moment_health(moments))})
+        cards.append(
+            {
+                "service": service,
+                "segments": wheel.segments(moments, moment_health(moments)),
+                "title_lines": wheel.title_lines(service.name, width=14),
+            }
+        )
     counts = {
         "services": Service.objects.filter(organization=organization).count(),
         "moments": Moment.objects.filter(service__organization=organization).count(),

@@ -27,6 +27,7 @@ def _cycle_context(request: HttpRequest, service_id: int) -> dict[str, object]:
         "service": service,
         "moments": moments,
         "segments": wheel.segments(moments, health),
+        "title_lines": wheel.title_lines(service.name),
         "wheel": wheel,
         "arrow": wheel.arrow_path(),
         "has_heat": any(h.score is not None for h in health.values()),

@@ -132,3 +132,16 @@ def arrow_path() -> str:
     x1, y1 = _point(r, 20)
     x2, y2 = _point(r, 60)
     return f"M{x1:.2f},{y1:.2f} A{r:.0f},{r:.0f} 0 0 1 {x2:.2f},{y2:.2f}"
+
+
+def title_lines(name: str, width: int = 18, max_lines: int = 2) -> list[str]:
+    """The service name broken into at most `max_lines` lines of about `width` characters for the ring's centre."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return [line if len(line) <= width else line[: width - 1].rstrip() + "…" for line in lines]
