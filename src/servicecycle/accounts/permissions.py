@@ -21,6 +21,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "cycle.manage": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD}),
     "customer.manage": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD, Role.AGENT}),
     "audit.view": frozenset({Role.ADMIN, Role.MANAGER}),
+    # every member sees the organization's cases (viewers read only); all but viewers work them
+    "case.view": frozenset(Role.values),
+    "case.work": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD, Role.AGENT}),
+    "case.configure": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 MESSAGE_NOT_ALLOWED = "You do not have permission to do this."
