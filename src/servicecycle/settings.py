@@ -1,7 +1,7 @@
 """servicecycle settings: one file, every deployment value read from the environment (12-factor).
 
 Environment variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, EMAIL_URL, TIME_ZONE,
-SECURE_COOKIES, DEFAULT_FROM_EMAIL, LOG_LEVEL. See docs/deploy.md.
+SECURE_COOKIES, DEFAULT_FROM_EMAIL, LOG_LEVEL, LOG_FORMAT, METRICS_TOKEN. See docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "servicecycle.core",
     "servicecycle.accounts",
     "servicecycle.catalog",
@@ -90,6 +91,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole stack
+    "servicecycle.core.request_id.RequestIdMiddleware",
+    "servicecycle.core.health.OperationsEndpointsMiddleware",  # /healthz /readyz /metrics, before host and HTTPS
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +106,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "servicecycle.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: per-view latency and status
 ]
 
 ROOT_URLCONF = "servicecycle.urls"
@@ -202,11 +207,24 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 
+# /metrics answers loopback and private addresses; anyone else needs "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+
+# One JSON object per line for log collectors, or plain lines for a terminal; both carry the request id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "servicecycle.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "servicecycle.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -6,7 +6,9 @@ from servicecycle.accounts.forms import StaffPasswordResetForm
 from servicecycle.analytics import views as analytics
 from servicecycle.api import api
 from servicecycle.catalog import views as catalog
+from servicecycle.core import health
 from servicecycle.core import views as core
+from servicecycle.core.metrics import metrics_view
 from servicecycle.cycles import views as cycles
 
 auth_patterns = [
@@ -68,6 +70,10 @@ urlpatterns = [
     path("services/<int:service_id>/cycle/moments/<int:pk>/remove/", cycles.moment_remove, name="moment-remove"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/move/", cycles.moment_move, name="moment-move"),
     path("api/v1/", api.urls),
+    # normally answered earlier by core.health.OperationsEndpointsMiddleware; here so they resolve and reverse
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler404 = "servicecycle.core.views.page_not_found"

@@ -68,6 +68,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "set-language",
+    "healthz",  # operations endpoints: no session, no sign-in (metrics checks the caller address or token)
+    "readyz",
+    "metrics",
 }
 SIGNED_IN_ONLY = {"password_change", "password_change_done"}  # every signed-in user, staff or not
 
