@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "servicecycle.cycles",
     "servicecycle.cases",
     "servicecycle.surveys",
+    "servicecycle.strategy",
     "servicecycle.analytics",
 ]
 

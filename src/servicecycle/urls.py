@@ -10,6 +10,7 @@ from servicecycle.core import health
 from servicecycle.core import views as core
 from servicecycle.core.metrics import metrics_view
 from servicecycle.cycles import views as cycles
+from servicecycle.strategy import views as strategy
 
 auth_patterns = [
     path("login/", core.LoginView.as_view(), name="login"),
@@ -61,6 +62,9 @@ urlpatterns = [
     path("services/<int:pk>/decisions/", catalog.decision_list, name="decision-list"),
     path("services/<int:pk>/quality-report.pdf", analytics.quality_report, name="quality-report"),
     path("services/<int:pk>/decisions/new/", catalog.decision_create, name="decision-create"),
+    path("services/<int:pk>/lifecycle/", strategy.lifecycle, name="service-lifecycle"),
+    path("services/<int:pk>/lifecycle/demand/", strategy.demand_edit, name="service-lifecycle-edit"),
+    path("services/<int:pk>/lifecycle/demand/upload/", strategy.demand_upload, name="service-lifecycle-upload"),
     path("services/<int:service_id>/cycle/", cycles.cycle, name="cycle"),
     path("services/<int:service_id>/cycle/wheel.svg", cycles.wheel_svg, name="wheel-svg"),
     path("services/<int:service_id>/cycle/reorder/", cycles.cycle_reorder, name="cycle-reorder"),

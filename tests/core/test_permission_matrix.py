@@ -51,6 +51,9 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "decision-list": ("GET", ALL),
     "decision-create": ("GET", MANAGERS),
     "quality-report": ("GET", ALL),
+    "service-lifecycle": ("GET", ALL),
+    "service-lifecycle-edit": ("GET", MANAGERS),
+    "service-lifecycle-upload": ("POST", MANAGERS),
     "cycle": ("GET", ALL),
     "wheel-svg": ("GET", ALL),
     "cycle-reorder": ("POST", CYCLE_EDITORS),
@@ -116,6 +119,8 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
         accounts.set_calendar_date(acting_user=w.admin.user, organization=w.org, date="2030-01-02", kind="closed")
         kwargs = {"date": "2030-01-02"}
     elif name in ("service-detail", "service-edit", "decision-list", "decision-create", "quality-report"):
+        kwargs = {"pk": w.service.pk}
+    elif name in ("service-lifecycle", "service-lifecycle-edit", "service-lifecycle-upload"):
         kwargs = {"pk": w.service.pk}
     elif name in ("cycle", "wheel-svg", "moment-add"):
         kwargs = {"service_id": w.service.pk}

@@ -15,7 +15,10 @@ from servicecycle.accounts.models import Customer, Organization, Staff, Team
 from servicecycle.catalog import actions as catalog
 from servicecycle.catalog.models import Service
 from servicecycle.cycles import actions as cycles
-from servicecycle.demo.data import DELIVERY_SURVEY, DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.demo.data import DELIVERY_SURVEY, DEMAND_HISTORIES, DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.strategy import actions as strategy
+from servicecycle.strategy.actions import DemandRow
+from servicecycle.strategy.models import DemandPeriod
 from servicecycle.surveys import actions as surveys
 from servicecycle.surveys.models import Survey
 
@@ -30,7 +33,29 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
             logins.extend(_load_organization(spec))
     with transaction.atomic():
         _delivery_survey(DELIVERY_SURVEY)
+    for organization_slug, service_name, from_launch, histories in DEMAND_HISTORIES:
+        with transaction.atomic():
+            _demand_history(organization_slug, service_name, from_launch, histories)
     return logins
+
+
+def _demand_history(
+    organization_slug: str, service_name: str, from_launch: bool, histories: list[list[tuple[str, int]]]
+) -> None:
+    """Enter the service's demand histories one after another (skipped once it has any demand history)."""
+    service = Service.objects.select_related("owner_team").get(organization__slug=organization_slug, name=service_name)
+    if DemandPeriod.objects.filter(service=service).exists():
+        return
+    manager = Staff.objects.filter(organization_id=service.organization_id, role="manager").select_related("user")
+    author = manager.first()
+    assert author is not None
+    for history in histories:
+        strategy.set_demand_history(
+            acting_user=author.user,
+            service=service,
+            rows=[DemandRow(row=i, period=p, demand=d) for i, (p, d) in enumerate(history, start=1)],
+            from_launch=from_launch,
+        )
 
 
 def _clamp_score(rng: random.Random, mean: float) -> int:

@@ -806,3 +806,83 @@ DELIVERY_SURVEY = {
 }
 
 ORGANIZATIONS = [STONEBRIDGE, SENYUM]
+
+# Yearly demand per service (orders, visits or jobs). Each entry is loaded as one or more successive
+# histories, as a manager would have entered them over the years, so that stage changes are recorded.
+# (organization slug, service name, history starts at the launch, [history, ...])
+DEMAND_HISTORIES: list[tuple[str, str, bool, list[list[tuple[str, int]]]]] = [
+    (
+        "stonebridge",
+        "Home delivery",
+        True,
+        [[("2019", 400), ("2020", 520), ("2021", 900), ("2022", 1500), ("2023", 2300), ("2024", 3300), ("2025", 4600)]],
+    ),
+    (
+        "stonebridge",
+        "Materials pick-up",
+        False,
+        [
+            [
+                ("2017", 10200),
+                ("2018", 11900),
+                ("2019", 13100),
+                ("2020", 13600),
+                ("2021", 13900),
+                ("2022", 13700),
+                ("2023", 14000),
+                ("2024", 13850),
+                ("2025", 14100),
+            ]
+        ],
+    ),
+    (
+        "stonebridge",
+        "Returns and exchanges",
+        False,
+        [
+            [("2018", 2100), ("2019", 2600), ("2020", 3000), ("2021", 3150), ("2022", 3200), ("2023", 3050)],
+            [
+                ("2018", 2100),
+                ("2019", 2600),
+                ("2020", 3000),
+                ("2021", 3150),
+                ("2022", 3200),
+                ("2023", 3050),
+                ("2024", 2500),
+                ("2025", 1900),
+            ],
+        ],
+    ),
+    (
+        "stonebridge",
+        "Installation",
+        True,
+        [
+            [("2021", 60), ("2022", 60)],
+            [("2021", 60), ("2022", 60), ("2023", 62), ("2024", 150), ("2025", 290)],
+        ],
+    ),
+    (
+        "klinik-senyum",
+        "Pemeriksaan dan pembersihan gigi",
+        False,
+        [
+            [
+                ("2018", 5200),
+                ("2019", 5400),
+                ("2020", 4100),
+                ("2021", 5000),
+                ("2022", 5500),
+                ("2023", 5600),
+                ("2024", 5550),
+                ("2025", 5650),
+            ]
+        ],
+    ),
+    (
+        "klinik-senyum",
+        "Rawatan pendakap gigi",
+        True,
+        [[("2020", 40), ("2021", 55), ("2022", 80), ("2023", 120), ("2024", 170), ("2025", 230)]],
+    ),
+]

@@ -1,0 +1,116 @@
+"""Demand history of a service and the life-cycle stage changes detected from it."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicecycle.catalog.models import Service
+
+
+class Stage(models.TextChoices):
+    INTRODUCTION = "introduction", _("Introduction")
+    GROWTH = "growth", _("Growth")
+    MATURITY = "maturity", _("Maturity")
+    DECLINE = "decline", _("Decline")
+
+
+class DemandHistory(models.Model):
+    """How a service's demand history is read: whether it starts at the service's launch."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="demand_history")
+    from_launch = models.BooleanField(
+        _("the history starts at the launch"),
+        default=False,
+        help_text=_("Periods before the first growth then count as introduction."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("demand history")
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+class DemandPeriod(models.Model):
+    """Real demand of a service in one period; ``position`` keeps the periods in time order."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        IMPORTED = "imported", _("Imported")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="demand_periods")
+    position = models.PositiveIntegerField(_("order"))
+    period = models.CharField(_("period"), max_length=10)
+    demand = models.DecimalField(_("demand"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
+
+    class Meta:
+        ordering = ["service", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period"], name="unique_demand_period"),
+            models.UniqueConstraint(fields=["service", "position"], name="unique_demand_position"),
+        ]
+        verbose_name = _("demand period")
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.period} = {self.demand}"
+
+
+class StageChange(models.Model):
+    """The service's life-cycle stage moved (``from_stage`` is blank for the first stage detected)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from stage"), max_length=12, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=12, choices=Stage.choices)
+    evidence_period = models.CharField(_("evidence period"), max_length=10)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("stage change")
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.from_stage or '-'} -> {self.to_stage} ({self.evidence_period})"
+
+
+# Period labels: a year, half, quarter or month. All periods of one history use the same form.
+_PERIOD_FORMS: tuple[tuple[str, re.Pattern[str], int], ...] = (
+    ("year", re.compile(r"^(\d{4})(?:\.0+)?$"), 1),
+    ("half", re.compile(r"^(\d{4})-?H([12])$", re.IGNORECASE), 2),
+    ("quarter", re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE), 4),
+    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), 12),
+)
+
+
+def parse_period(label: str) -> tuple[str, int, str] | None:
+    """(form, index in time, normalized label) of a period label, or None when it is not one of the forms."""
+    text = label.strip()
+    for form, pattern, per_year in _PERIOD_FORMS:
+        match = pattern.match(text)
+        if match:
+            year = int(match.group(1))
+            part = int(match.group(2)) if per_year > 1 else 1
+            return form, year * per_year + part - 1, period_label(form, year * per_year + part - 1)
+    return None
+
+
+def period_label(form: str, index: int) -> str:
+    """The label of the period at ``index`` (as returned by ``parse_period``) in the given form."""
+    per_year = {name: n for name, _pattern, n in _PERIOD_FORMS}[form]
+    year, part = divmod(index, per_year)
+    if form == "year":
+        return str(year)
+    if form == "half":
+        return f"{year}-H{part + 1}"
+    if form == "quarter":
+        return f"{year}-Q{part + 1}"
+    return f"{year}-{part + 1:02d}"
