@@ -61,8 +61,10 @@ def fresh(case: Case) -> Case:
 
 def to_investigating(w: World, case: Case, by: Staff | None = None) -> Case:
     user = (by or w.agent).user
-    case = actions.acknowledge(acting_user=user, case=case)
-    case = actions.assess(acting_user=user, case=case, severity="moderate", priority="normal")
+    if case.status == Case.Status.RECEIVED:
+        case = actions.acknowledge(acting_user=user, case=case)
+    if case.status == Case.Status.ACKNOWLEDGED:
+        case = actions.assess(acting_user=user, case=case, severity="moderate", priority=case.priority)
     return actions.assign(acting_user=user, case=case, assignee_id=w.agent.pk, team_id=w.owner_team.pk)
 
 

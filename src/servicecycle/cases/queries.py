@@ -23,7 +23,7 @@ CASE_RELATED = ("organization", "service", "moment", "category", "customer", "as
 def get_case_for_user(user: Any, case_id: Any, *, write: bool = False) -> Case:
     """The case when the user's organization holds it (else 404); 403 when write access is asked and missing."""
     staff = staff_of(user)
-    if staff is None:
+    if staff is None or not has(user, "case.view"):
         raise Http404
     try:
         case = Case.objects.select_related(*CASE_RELATED).get(pk=int(case_id), organization_id=staff.organization_id)

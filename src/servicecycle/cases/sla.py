@@ -44,6 +44,8 @@ def policy_for(case: Case) -> SlaPolicy | None:
 
 
 def pauses_of(case: Case) -> list[tuple[datetime, datetime | None]]:
+    if case.pk is None:  # a case being received has no pauses yet
+        return []
     return list(CasePause.objects.filter(case=case).order_by("started_at").values_list("started_at", "ended_at"))
 
 
