@@ -9,6 +9,8 @@ from servicecycle.analytics.reports import service_feedback
 from servicecycle.catalog.models import OfferingDecision, Service
 from servicecycle.cycles.models import Moment
 from servicecycle.demo.data import DEMO_PASSWORD
+from servicecycle.strategy.models import DemandPeriod, StageChange
+from servicecycle.strategy.queries import service_lifecycle
 
 
 def _counts() -> tuple[int, ...]:
@@ -17,6 +19,8 @@ def _counts() -> tuple[int, ...]:
         Moment.objects.count(),
         Staff.objects.count(),
         OfferingDecision.objects.count(),
+        DemandPeriod.objects.count(),
+        StageChange.objects.count(),
     )
 
 
@@ -38,6 +42,18 @@ def test_seed_demo_loads_both_businesses_and_running_it_again_changes_nothing(db
     assert feedback.nps is not None and feedback.nps.n == 150
     assert [name for name, _result in feedback.nps_by_wave] == ["Q2 2026", "Q3 2026"]
     assert feedback.ipa is not None and feedback.competitor == "Rapid Build Depot"
+    stages = {name: service_lifecycle(retailer.get(name=name)).stage for name in EXPECTED_STAGES}
+    assert stages == EXPECTED_STAGES
+    installation = StageChange.objects.filter(service__name="Installation").order_by("id")
+    assert [(c.from_stage, c.to_stage) for c in installation] == [("", "introduction"), ("introduction", "growth")]
+
+
+EXPECTED_STAGES = {
+    "Home delivery": "growth",
+    "Materials pick-up": "maturity",
+    "Returns and exchanges": "decline",
+    "Installation": "growth",
+}
 
 
 def test_every_demo_login_works_with_the_printed_password(db: None) -> None:
