@@ -118,9 +118,11 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
     elif name == "calendar-date-remove":
         accounts.set_calendar_date(acting_user=w.admin.user, organization=w.org, date="2030-01-02", kind="closed")
         kwargs = {"date": "2030-01-02"}
-    elif name in ("service-detail", "service-edit", "decision-list", "decision-create", "quality-report"):
-        kwargs = {"pk": w.service.pk}
-    elif name in ("service-lifecycle", "service-lifecycle-edit", "service-lifecycle-upload"):
+    elif name in ("service-detail", "service-edit", "decision-list", "decision-create", "quality-report") or name in (
+        "service-lifecycle",
+        "service-lifecycle-edit",
+        "service-lifecycle-upload",
+    ):
         kwargs = {"pk": w.service.pk}
     elif name in ("cycle", "wheel-svg", "moment-add"):
         kwargs = {"service_id": w.service.pk}
