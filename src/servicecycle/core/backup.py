@@ -276,9 +276,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def libpq_arguments(alias: str = "default") -> tuple[list[str], dict[str, str]]:
-    """Connection arguments for pg_dump/pg_restore and the child's environment; the password only in the latter."""
-    params = connections[alias].settings_dict
+def libpq_arguments(params: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Connection arguments for pg_dump/pg_restore (from Django's settings_dict) and the child's environment.
+
+    The password goes only into the child's environment (PGPASSWORD): never on a command line that `ps` shows.
+    """
     args = [f"--dbname={params['NAME']}"]
     if params.get("HOST"):
         args.append(f"--host={params['HOST']}")
@@ -310,14 +312,17 @@ def backup(output: Path | None = None, *, alias: str = "default") -> BackupResul
     engine = engine_of(alias)
     created_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     path = Path(output) if output is not None else default_backup_path(engine, created_at)
-    if engine == POSTGRESQL:
-        pg_dump = _tool("pg_dump")  # a missing tool is named before anything else happens
-        partial = _prepare_output(path)
-        counts, applied = _postgresql_dump(pg_dump, partial, alias)
-    else:
-        partial = _prepare_output(path)
-        _sqlite_copy(Path(connections[alias].settings_dict["NAME"]), partial)
-        counts, applied = _sqlite_state(partial)
+    pg_dump = _tool("pg_dump") if engine == POSTGRESQL else ""  # a missing tool is named before anything happens
+    partial = _prepare_output(path)
+    try:
+        if engine == POSTGRESQL:
+            counts, applied = _postgresql_dump(pg_dump, partial, alias)
+        else:
+            _sqlite_copy(Path(connections[alias].settings_dict["NAME"]), partial)
+            counts, applied = _sqlite_state(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave a half-written dump behind
+        raise
     try:
         manifest = build_manifest(engine=engine, dump=partial, counts=counts, applied=applied, created_at=created_at)
         manifest["dump"]["file"] = path.name
@@ -333,7 +338,7 @@ def _postgresql_dump(pg_dump: str, partial: Path, alias: str) -> tuple[dict[str,
     """Dump and count inside one exported snapshot, so the manifest describes exactly what the dump holds."""
     _connect(alias)
     connection = connections[alias]
-    args, env = libpq_arguments(alias)
+    args, env = libpq_arguments(connections[alias].settings_dict)
     try:
         with transaction.atomic(using=alias):
             with connection.cursor() as cursor:
@@ -435,7 +440,7 @@ def restore(path: Path, *, alias: str = "default", skip_check: bool = False) -> 
 
 
 def _postgresql_restore(pg_restore: str, path: Path, alias: str) -> None:
-    args, env = libpq_arguments(alias)
+    args, env = libpq_arguments(connections[alias].settings_dict)
     env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={RESTORE_LOCK_TIMEOUT}".strip()
     command = [
         pg_restore,
