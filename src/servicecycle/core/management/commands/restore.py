@@ -56,6 +56,9 @@ class Command(BaseCommand):
             raise CommandError("restore refused: it replaces all data in the database; pass --yes to confirm")
         taken = f", taken {manifest['created_at']}" if manifest else ""
         self.stdout.write(f"This replaces ALL data in {target} with the backup {path}{taken}.")
-        answer = input("Type 'yes' to continue: ")
+        try:
+            answer = input("Type 'yes' to continue: ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
         if answer.strip().lower() != "yes":
             raise CommandError("restore cancelled: nothing was changed")
