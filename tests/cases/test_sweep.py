@@ -6,12 +6,14 @@ called synchronously (no worker).
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from servicecycle.accounts import actions as accounts
@@ -211,3 +213,15 @@ def test_staff_escalate_by_hand_one_level_at_a_time(london: World) -> None:
         [london.lead.pk],
         [london.manager.pk],
     )
+
+
+def test_the_sweep_command_reports_what_it_recorded(london: World) -> None:
+    _monday_case(london)
+    out = io.StringIO()
+    with time_machine.travel(local(2026, 4, 20, 9, 50), tick=False):
+        call_command("sweep_case_deadlines", stdout=out)
+    assert out.getvalue().strip() == "warnings: 1, escalations: 0, postponed after an error: 0"
+    out = io.StringIO()
+    call_command("sweep_case_deadlines", "--enqueue", stdout=out)
+    assert out.getvalue().startswith("sweep queued as task ")
+    assert DBTaskResult.objects.filter(task_path="servicecycle.cases.tasks.sweep_case_deadlines").count() == 1
