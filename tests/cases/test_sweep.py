@@ -225,3 +225,21 @@ def test_the_sweep_command_reports_what_it_recorded(london: World) -> None:
     call_command("sweep_case_deadlines", "--enqueue", stdout=out)
     assert out.getvalue().startswith("sweep queued as task ")
     assert DBTaskResult.objects.filter(task_path="servicecycle.cases.tasks.sweep_case_deadlines").count() == 1
+
+
+def test_a_warning_given_before_a_pause_is_not_repeated_after_it(london: World) -> None:
+    case = _monday_case(london)
+    with time_machine.travel(local(2026, 4, 20, 9, 0), tick=False):
+        case = actions.acknowledge(acting_user=london.agent.user, case=case)
+    # resolution: 600 business minutes from Monday 09:00, warning at 480 (Monday 17:00)
+    assert _sweep_at(local(2026, 4, 20, 17, 0))["warning"] == 1
+    with time_machine.travel(local(2026, 4, 20, 17, 30), tick=False):
+        case = actions.wait_for_customer(acting_user=london.agent.user, case=case)
+    assert builders.fresh(case).sla_state == Case.SlaState.PAUSED
+    with time_machine.travel(local(2026, 4, 21, 9, 0), tick=False):
+        case = actions.resume(acting_user=london.agent.user, case=case)
+    # 510 minutes used before the pause, 90 left from Tuesday 09:00
+    assert (case.sla_state, case.due_at) == (Case.SlaState.WARNING, local(2026, 4, 21, 10, 30))
+    assert _sweep_at(local(2026, 4, 21, 9, 5)) == {"warning": 0, "breached": 0, "failed": 0}
+    assert _sweep_at(local(2026, 4, 21, 10, 30)) == {"warning": 0, "breached": 1, "failed": 0}
+    assert len(_events(case, "case.sla_warning")) == 1

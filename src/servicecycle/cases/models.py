@@ -246,6 +246,8 @@ class Case(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     sla_state = models.CharField(_("SLA state"), max_length=10, choices=SlaState.choices, default=SlaState.NONE)
     escalation_level = models.PositiveSmallIntegerField(default=0)  # 0 none, 1 team lead, 2 managers
+    # the warning of sla_target was recorded: remembered across a pause, so resuming does not warn again
+    sla_warned = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

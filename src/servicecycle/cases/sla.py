@@ -10,7 +10,9 @@ Targets come from the organization's SlaPolicy for the case's kind and priority,
 The case stores the *next* unmet target (the one due first), its warning (80 %) and due instants, and a state.
 The state says what has already been handled for that target, not what the clock says now: a target whose
 instant has passed stays ``on_track`` until the sweep claims it and records the warning or the breach. That is
-what keeps a warning from being sent twice when an unrelated edit recomputes the deadlines.
+what keeps a warning from being sent twice when an unrelated edit recomputes the deadlines. ``sla_warned``
+remembers that the current target's warning was recorded, across a pause (while paused the state reads
+``paused``), so resuming does not warn again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from servicecycle.cases.models import Case, CasePause, SlaPolicy, SlaState, SlaT
 from servicecycle.core import clock
 
 TARGET_ORDER = (SlaTarget.ACKNOWLEDGEMENT, SlaTarget.FIRST_RESPONSE, SlaTarget.RESOLUTION)
-SLA_FIELDS = ("sla_target", "warn_at", "due_at", "sla_state")
+SLA_FIELDS = ("sla_target", "warn_at", "due_at", "sla_state", "sla_warned")
 
 
 def calendar_for(organization: Organization) -> clock.Calendar:
@@ -99,7 +101,7 @@ def apply_deadlines(case: Case, now: datetime, calendar: clock.Calendar | None =
     before = {name: getattr(case, name) for name in SLA_FIELDS}
     policy = policy_for(case)
     if not case.is_open or not has_any_target(policy):
-        case.sla_target, case.warn_at, case.due_at = "", None, None
+        case.sla_target, case.warn_at, case.due_at, case.sla_warned = "", None, None, False
         if not has_any_target(policy):
             case.sla_state = SlaState.NONE
         else:  # a closed case keeps the record of whether any target was breached (escalated) on the way
@@ -107,11 +109,12 @@ def apply_deadlines(case: Case, now: datetime, calendar: clock.Calendar | None =
         return _changes(before, case)
     pending = pending_deadlines(case, policy, calendar or calendar_for(case.organization), pauses_of(case))
     if not pending:
-        case.sla_target, case.warn_at, case.due_at = "", None, None
+        case.sla_target, case.warn_at, case.due_at, case.sla_warned = "", None, None, False
         case.sla_state = SlaState.MET
         return _changes(before, case)
     known = [d for d in pending if d.due_at is not None]
     if not known:  # every pending target is waiting on the customer: deadline unknown until resumed
+        case.sla_warned = case.sla_warned and before["sla_target"] == pending[0].target
         case.sla_target, case.warn_at, case.due_at = pending[0].target, None, None
         case.sla_state = SlaState.PAUSED
         return _changes(before, case)
@@ -126,13 +129,9 @@ def apply_deadlines(case: Case, now: datetime, calendar: clock.Calendar | None =
         and nearest.due_at <= now
     ):
         state = SlaState.BREACHED
-    elif (
-        same_target
-        and before["sla_state"] in (SlaState.WARNING, SlaState.BREACHED)
-        and nearest.warn_at is not None
-        and nearest.warn_at <= now
-    ):
+    elif same_target and case.sla_warned and nearest.warn_at is not None and nearest.warn_at <= now:
         state = SlaState.WARNING
+    case.sla_warned = same_target and case.sla_warned
     case.sla_target, case.warn_at, case.due_at, case.sla_state = nearest.target, nearest.warn_at, nearest.due_at, state
     return _changes(before, case)
 

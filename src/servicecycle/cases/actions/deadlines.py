@@ -95,11 +95,11 @@ def handle_deadline(*, acting_user: None = None, case_id: int, now: datetime | N
     new_state, new_level = due
     claimed = Case.objects.filter(
         pk=case.pk, sla_state=case.sla_state, escalation_level=case.escalation_level, sla_target=case.sla_target
-    ).update(sla_state=new_state, escalation_level=new_level)
+    ).update(sla_state=new_state, escalation_level=new_level, sla_warned=True)
     if claimed != 1:
         return None
     old_state, old_level = case.sla_state, case.escalation_level
-    case.sla_state, case.escalation_level = new_state, new_level
+    case.sla_state, case.escalation_level, case.sla_warned = new_state, new_level, True
     if new_state == SlaState.WARNING:
         notify = recipients_for(case, 0)
         verb = "case.sla_warning"
