@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import Any
 
 from django.db.models import Q
@@ -12,7 +10,7 @@ from pydantic import EmailStr
 from servicecycle.accounts import actions
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Staff, Team
 from servicecycle.accounts.permissions import require
-from servicecycle.core.api_schemas import ERRORS, Pages
+from servicecycle.core.api_schemas import ERRORS, Pages, PathId, QueryId
 
 router = Router(tags=["people"])
 Language = str
@@ -113,7 +111,7 @@ def list_teams(request: HttpRequest, q: str = "") -> Any:
 
 
 @router.get("/teams/{team_id}", response={200: TeamOut, **ERRORS}, summary="One team")
-def get_team(request: HttpRequest, team_id: int) -> Any:
+def get_team(request: HttpRequest, team_id: PathId) -> Any:
     return get_object_or_404(Team, pk=team_id, organization_id=_org_id(request))
 
 
@@ -126,7 +124,7 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Any:
 
 @router.get("/staff", response={200: list[StaffOut], **ERRORS}, summary="List staff (read only)")
 @paginate(Pages, page_size=50, max_page_size=200)
-def list_staff(request: HttpRequest, role: str = "", team_id: int | None = None, q: str = "") -> Any:
+def list_staff(request: HttpRequest, role: str = "", team_id: QueryId = None, q: str = "") -> Any:
     people = (
         Staff.objects.filter(organization_id=_org_id(request))
         .select_related("user")
@@ -145,7 +143,7 @@ def list_staff(request: HttpRequest, role: str = "", team_id: int | None = None,
 
 
 @router.get("/staff/{staff_id}", response={200: StaffOut, **ERRORS}, summary="One staff member")
-def get_staff(request: HttpRequest, staff_id: int) -> Any:
+def get_staff(request: HttpRequest, staff_id: PathId) -> Any:
     return get_object_or_404(Staff.objects.select_related("user"), pk=staff_id, organization_id=_org_id(request))
 
 
@@ -161,7 +159,7 @@ def list_customers(request: HttpRequest, q: str = "", preferred_language: str = 
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, tags=["customers"])
-def get_customer(request: HttpRequest, customer_id: int) -> Any:
+def get_customer(request: HttpRequest, customer_id: PathId) -> Any:
     return get_object_or_404(Customer, pk=customer_id, organization_id=_org_id(request))
 
 
@@ -173,7 +171,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Any:
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, tags=["customers"])
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+def update_customer(request: HttpRequest, customer_id: PathId, payload: CustomerPatch) -> Any:
     customer = get_object_or_404(Customer, pk=customer_id, organization_id=_org_id(request))
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version", None)

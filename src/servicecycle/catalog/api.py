@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -11,7 +9,7 @@ from ninja.pagination import paginate
 from servicecycle.accounts.permissions import require
 from servicecycle.catalog import actions, queries
 from servicecycle.catalog.models import OfferingDecision, Service
-from servicecycle.core.api_schemas import ERRORS, Pages
+from servicecycle.core.api_schemas import ERRORS, BodyId, Pages, PathId, QueryId
 
 router = Router(tags=["services"])
 
@@ -42,7 +40,7 @@ class ServiceIn(Schema):
     name: str = Field(min_length=1, max_length=160)
     description: str = ""
     category: str = Field("", max_length=80)
-    owner_team_id: int
+    owner_team_id: BodyId
     status: str = Field("active", pattern=STATUS_PATTERN)
     service_share: int = Field(50, ge=0, le=100)
 
@@ -52,7 +50,7 @@ class ServicePatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=160)
     description: str | None = None
     category: str | None = Field(None, max_length=80)
-    owner_team_id: int | None = None
+    owner_team_id: BodyId | None = None
     status: str | None = Field(None, pattern=STATUS_PATTERN)
     service_share: int | None = Field(None, ge=0, le=100)
 
@@ -95,7 +93,7 @@ def list_services(
     q: str = "",
     status: str = "",
     category: str = "",
-    owner_team_id: int | None = None,
+    owner_team_id: QueryId = None,
     sort: str = "name",
 ) -> Any:
     organization = require(request.user, "view").organization
@@ -105,7 +103,7 @@ def list_services(
 
 
 @router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="One service")
-def get_service(request: HttpRequest, service_id: int) -> Any:
+def get_service(request: HttpRequest, service_id: PathId) -> Any:
     return queries.get_service_for_user(request.user, service_id)
 
 
@@ -115,7 +113,7 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> Any:
 
 
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="Change a service")
-def update_service(request: HttpRequest, service_id: int, payload: ServicePatch) -> Any:
+def update_service(request: HttpRequest, service_id: PathId, payload: ServicePatch) -> Any:
     service = queries.get_service_for_user(request.user, service_id, write=True)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     version = changes.pop("version", None)
@@ -127,7 +125,7 @@ def update_service(request: HttpRequest, service_id: int, payload: ServicePatch)
     response={200: list[DecisionOut], **ERRORS},
     summary="Offering decisions of a service, newest first (the first is in force)",
 )
-def list_decisions(request: HttpRequest, service_id: int) -> Any:
+def list_decisions(request: HttpRequest, service_id: PathId) -> Any:
     service = queries.get_service_for_user(request.user, service_id)
     return list(queries.decision_history(service)[:200])
 
@@ -137,7 +135,7 @@ def list_decisions(request: HttpRequest, service_id: int) -> Any:
     response={201: DecisionOut, **ERRORS},
     summary="Record a new offering decision",
 )
-def create_decision(request: HttpRequest, service_id: int, payload: DecisionIn) -> Any:
+def create_decision(request: HttpRequest, service_id: PathId, payload: DecisionIn) -> Any:
     service = queries.get_service_for_user(request.user, service_id)
     data = payload.dict()
     data["partner_names"] = "\n".join(p.strip() for p in data.pop("partners") if p.strip())

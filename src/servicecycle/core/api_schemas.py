@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from ninja import Field, Schema
+from typing import Annotated
+
+from ninja import Field, Path, Query, Schema
 from ninja.pagination import PageNumberPagination
+
+# Database ids: positive and within a 64-bit integer, so an absurd id answers 422 or 404, never 500.
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Any
 
@@ -7,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from servicecycle.catalog.queries import get_service_for_user
-from servicecycle.core.api_schemas import ERRORS
+from servicecycle.core.api_schemas import ERRORS, BodyId, PathId
 from servicecycle.cycles import actions
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import get_moment_for_user, moment_health, moments_of
@@ -41,7 +39,7 @@ class CycleOut(Schema):
 class MomentIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     customer_goal: str = Field("", max_length=300)
-    owner_team_id: int
+    owner_team_id: BodyId
     standard: str = Field("", max_length=300)
     target_value: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     target_unit: str = Field("", pattern=UNIT_PATTERN)
@@ -52,7 +50,7 @@ class MomentPatch(Schema):
     version: int | None = Field(None, description="The version you read; a mismatch answers 409.")
     name: str | None = Field(None, min_length=1, max_length=120)
     customer_goal: str | None = Field(None, max_length=300)
-    owner_team_id: int | None = None
+    owner_team_id: BodyId | None = None
     standard: str | None = Field(None, max_length=300)
     target_value: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     target_unit: str | None = Field(None, pattern=UNIT_PATTERN)
@@ -60,7 +58,7 @@ class MomentPatch(Schema):
 
 
 class OrderIn(Schema):
-    moment_ids: list[int] = Field(description="Every moment of the cycle, in the new customer order", max_length=200)
+    moment_ids: list[BodyId] = Field(description="Every moment of the cycle, in the new customer order", max_length=200)
 
 
 def _moment_out(moment: Moment, health: float | None) -> dict[str, Any]:
@@ -72,7 +70,7 @@ def _moment_out(moment: Moment, health: float | None) -> dict[str, Any]:
     response={200: CycleOut, **ERRORS},
     summary="The cycle of service: its moments of truth in customer order",
 )
-def get_cycle(request: HttpRequest, service_id: int) -> Any:
+def get_cycle(request: HttpRequest, service_id: PathId) -> Any:
     service = get_service_for_user(request.user, service_id)
     moments = moments_of(service)
     health = moment_health(moments)
@@ -88,21 +86,21 @@ def get_cycle(request: HttpRequest, service_id: int) -> Any:
     response={201: MomentOut, **ERRORS},
     summary="Add a moment at the end of the cycle",
 )
-def add_moment(request: HttpRequest, service_id: int, payload: MomentIn) -> Any:
+def add_moment(request: HttpRequest, service_id: PathId, payload: MomentIn) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = actions.add_moment(acting_user=request.user, service=service, **payload.dict())
     return Status(201, _moment_out(moment, None))
 
 
 @router.get("/services/{service_id}/cycle/moments/{moment_id}", response={200: MomentOut, **ERRORS})
-def get_moment(request: HttpRequest, service_id: int, moment_id: int) -> Any:
+def get_moment(request: HttpRequest, service_id: PathId, moment_id: PathId) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, moment_id)
     return _moment_out(moment, moment_health([moment])[moment.pk].score)
 
 
 @router.patch("/services/{service_id}/cycle/moments/{moment_id}", response={200: MomentOut, **ERRORS})
-def update_moment(request: HttpRequest, service_id: int, moment_id: int, payload: MomentPatch) -> Any:
+def update_moment(request: HttpRequest, service_id: PathId, moment_id: PathId, payload: MomentPatch) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, moment_id)
     changes = payload.dict(exclude_unset=True)
@@ -113,7 +111,7 @@ def update_moment(request: HttpRequest, service_id: int, moment_id: int, payload
 
 
 @router.delete("/services/{service_id}/cycle/moments/{moment_id}", response={204: None, **ERRORS})
-def remove_moment(request: HttpRequest, service_id: int, moment_id: int) -> Any:
+def remove_moment(request: HttpRequest, service_id: PathId, moment_id: PathId) -> Any:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, moment_id)
     actions.remove_moment(acting_user=request.user, moment=moment)
@@ -125,7 +123,7 @@ def remove_moment(request: HttpRequest, service_id: int, moment_id: int) -> Any:
     response={200: CycleOut, **ERRORS},
     summary="Reorder the cycle: send every moment id in the new order",
 )
-def reorder(request: HttpRequest, service_id: int, payload: OrderIn) -> Any:
+def reorder(request: HttpRequest, service_id: PathId, payload: OrderIn) -> Any:
     service = get_service_for_user(request.user, service_id)
     actions.reorder_moments(acting_user=request.user, service=service, moment_ids=payload.moment_ids)
     return get_cycle(request, service_id)
