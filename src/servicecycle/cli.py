@@ -47,8 +47,6 @@ def serve(argv: list[str]) -> int:
         str(args.workers),
         "--threads",
         str(args.threads),
-        "--access-logfile",
-        "-",
         "--timeout",
         "60",
     ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,9 +9,6 @@ from servicecycle.core.errors import ValidationFailed
 from servicecycle.strategy import actions
 from servicecycle.strategy.models import DemandPeriod
 from tests.factories import World
-
-HAS_FASTEXCEL = importlib.util.find_spec("fastexcel") is not None
-HAS_XLSXWRITER = importlib.util.find_spec("xlsxwriter") is not None
 
 
 def _import(w: World, path: Path) -> actions.HistorySaved:
@@ -84,8 +80,7 @@ def test_other_file_types_are_refused(world: World, tmp_path: Path) -> None:
     assert caught.value.errors == {"file": ["Upload a .csv or .xlsx file."]}
 
 
-@pytest.mark.skipif(not (HAS_FASTEXCEL and HAS_XLSXWRITER), reason="needs fastexcel to read and xlsxwriter to write")
-def test_xlsx_is_imported_with_the_files_row_numbers(world: World, tmp_path: Path) -> None:  # pragma: no cover
+def test_xlsx_is_imported_with_the_files_row_numbers(world: World, tmp_path: Path) -> None:
     import polars as pl
 
     path = tmp_path / "demand.xlsx"
@@ -97,13 +92,10 @@ def test_xlsx_is_imported_with_the_files_row_numbers(world: World, tmp_path: Pat
     assert _import(world, path).periods == 3
 
 
-@pytest.mark.skipif(HAS_FASTEXCEL, reason="fastexcel is installed: XLSX files are read")
-def test_xlsx_without_fastexcel_says_so_and_saves_nothing(world: World, tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_workbook_says_so_and_saves_nothing(world: World, tmp_path: Path) -> None:
     path = tmp_path / "demand.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(ValidationFailed) as caught:
         _import(world, path)
-    assert caught.value.errors == {
-        "file": ["This server cannot read XLSX files yet (fastexcel is not installed): upload a CSV file."]
-    }
+    assert caught.value.errors == {"file": ["The file cannot be read as an XLSX workbook."]}
     assert not DemandPeriod.objects.exists()

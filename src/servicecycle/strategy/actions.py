@@ -231,10 +231,6 @@ def rows_from_file(filename: str, content: bytes) -> list[DemandRow]:
     elif suffix == ".xlsx":
         try:
             frame = pl.read_excel(io.BytesIO(content), infer_schema_length=0)
-        except ImportError:
-            raise fail(
-                "file", _("This server cannot read XLSX files yet (fastexcel is not installed): upload a CSV file.")
-            ) from None
         except Exception:  # any reader failure means the same thing to the user
             raise fail("file", _("The file cannot be read as an XLSX workbook.")) from None
     else:
