@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
@@ -28,7 +27,8 @@ from servicecycle.accounts.models import (
 )
 from servicecycle.accounts.permissions import require
 from servicecycle.core import audit
-from servicecycle.core.errors import Conflict, DomainError, ValidationFailed
+from servicecycle.core.changes import apply_changes, check_version, hash_token
+from servicecycle.core.errors import DomainError, ValidationFailed
 from servicecycle.core.validation import check, fail
 
 User = get_user_model()
@@ -47,27 +47,6 @@ CUSTOMER_FIELDS = (
     "notes",
 )
 TOKEN_PREFIX = "sc_"  # noqa: S105 - a visible prefix, not a secret
-
-
-def _apply(obj: Any, fields: Sequence[str], changes: dict[str, Any]) -> dict[str, list[Any]]:
-    unknown = set(changes) - set(fields)
-    if unknown:
-        raise fail(sorted(unknown)[0], _("This field cannot be changed here."))
-    before = audit.snapshot(obj, changes)
-    for name, value in changes.items():
-        setattr(obj, name, value)
-    return audit.diff(before, audit.snapshot(obj, changes))
-
-
-def _check_version(obj: Any, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != obj.version:
-        raise Conflict(
-            _(
-                "Someone else changed this record while you were editing it. "
-                "Reload to see their changes, then apply yours again."
-            ),
-            field="version",
-        )
 
 
 def _validate_holidays(organization: Organization) -> None:
@@ -122,7 +101,7 @@ def update_organization(*, acting_user: Any, organization: Organization, **chang
     require(acting_user, "organization.manage")
     if "holiday_country" in changes:
         changes["holiday_country"] = (changes["holiday_country"] or "").upper()
-    changed = _apply(organization, ORGANIZATION_FIELDS, changes)
+    changed = apply_changes(organization, ORGANIZATION_FIELDS, changes)
     check(organization)
     _validate_holidays(organization)
     if changed:
@@ -232,7 +211,7 @@ def update_team(*, acting_user: Any, team: Team, **changes: Any) -> Team:
     require(acting_user, "team.manage")
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    changed = _apply(team, TEAM_FIELDS, changes)
+    changed = apply_changes(team, TEAM_FIELDS, changes)
     _validate_color(team.color)
     check(team)
     if changed:
@@ -386,7 +365,7 @@ def create_customer(*, acting_user: Any, organization: Organization | None = Non
     if acting_user is not None:
         organization = require(acting_user, "customer.manage").organization
     customer = Customer(organization=organization)
-    _apply(customer, CUSTOMER_FIELDS, fields)
+    apply_changes(customer, CUSTOMER_FIELDS, fields)
     customer.name = (customer.name or "").strip()
     check(customer)
     customer.save()
@@ -406,8 +385,8 @@ def update_customer(
 ) -> Customer:
     require(acting_user, "customer.manage")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    _check_version(customer, expected_version)
-    changed = _apply(customer, CUSTOMER_FIELDS, changes)
+    check_version(customer, expected_version)
+    changed = apply_changes(customer, CUSTOMER_FIELDS, changes)
     customer.name = customer.name.strip()
     check(customer)
     if changed:
@@ -425,10 +404,6 @@ def update_customer(
 
 
 # API tokens ---------------------------------------------------------------------------------------------
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @transaction.atomic

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.actions import _apply, _check_version
 from servicecycle.accounts.models import Team
 from servicecycle.accounts.permissions import require
 from servicecycle.catalog.models import OfferingDecision, Service
 from servicecycle.core import audit
+from servicecycle.core.changes import apply_changes, check_version
 from servicecycle.core.validation import check, fail
 
 SERVICE_FIELDS = ("name", "description", "category", "owner_team", "status", "service_share")
@@ -77,13 +77,13 @@ def update_service(
 ) -> Service:
     require(acting_user, "service.manage")
     service = Service.objects.select_for_update().select_related("owner_team").get(pk=service.pk)
-    _check_version(service, expected_version)
+    check_version(service, expected_version)
     if "owner_team_id" in changes:
         changes["owner_team"] = team_of_organization(service.organization_id, changes.pop("owner_team_id"))
     for text_field in ("name", "category"):
         if text_field in changes:
             changes[text_field] = (changes[text_field] or "").strip()
-    changed = _apply(service, SERVICE_FIELDS, changes)
+    changed = apply_changes(service, SERVICE_FIELDS, changes)
     check(service)
     if changed:
         service.version = F("version") + 1

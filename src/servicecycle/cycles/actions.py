@@ -10,11 +10,11 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.actions import _apply, _check_version
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, can_edit_cycle, require
 from servicecycle.catalog.actions import team_of_organization
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
+from servicecycle.core.changes import apply_changes, check_version
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.core.validation import check, fail
 from servicecycle.cycles.models import Moment
@@ -99,12 +99,12 @@ def add_moment(
 def update_moment(*, acting_user: Any, moment: Moment, expected_version: int | None = None, **changes: Any) -> Moment:
     moment = Moment.objects.select_for_update().select_related("service", "owner_team").get(pk=moment.pk)
     _require_cycle_edit(acting_user, moment.service)
-    _check_version(moment, expected_version)
+    check_version(moment, expected_version)
     if "owner_team_id" in changes:
         changes["owner_team"] = team_of_organization(moment.service.organization_id, changes.pop("owner_team_id"))
     if "target_value" in changes:
         changes["target_value"] = _clean_target(changes["target_value"])
-    changed = _apply(moment, MOMENT_FIELDS, changes)
+    changed = apply_changes(moment, MOMENT_FIELDS, changes)
     _validate_moment(moment)
     if changed:
         moment.version = F("version") + 1

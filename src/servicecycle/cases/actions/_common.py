@@ -11,7 +11,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from servicecycle.accounts.actions import _check_version
 from servicecycle.accounts.models import Staff
 from servicecycle.accounts.permissions import require
 from servicecycle.cases import sla
@@ -84,10 +83,6 @@ def locked(case: Case) -> Case:
         return Case.objects.select_for_update().select_related("organization").get(pk=case.pk)
     except Case.DoesNotExist:
         raise Http404 from None
-
-
-def check_version(case: Case, expected_version: int | None) -> None:
-    _check_version(case, expected_version)
 
 
 def save_step(

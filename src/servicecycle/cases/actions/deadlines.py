@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Organization, Role, Staff
 from servicecycle.cases import sla
-from servicecycle.cases.actions._common import allow, check_version, locked, require_worker, save_step, schedule_check
+from servicecycle.cases.actions._common import allow, locked, require_worker, save_step, schedule_check
 from servicecycle.cases.models import Case, SlaState
 from servicecycle.core import audit
+from servicecycle.core.changes import check_version
 from servicecycle.core.errors import DomainError
 from servicecycle.core.validation import fail
 

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Staff, Team
 from servicecycle.accounts.permissions import CAPABILITIES
-from servicecycle.cases.actions._common import allow, check_version, locked, require_worker, save_step
+from servicecycle.cases.actions._common import allow, locked, require_worker, save_step
 from servicecycle.cases.actions.intake import currency, hash_token, moment_of, money, service_of
 from servicecycle.cases.models import Case, CaseMessage, CasePause, Category, Kind, Priority, Status
 from servicecycle.core import audit
+from servicecycle.core.changes import check_version
 from servicecycle.core.errors import DomainError
 from servicecycle.core.validation import fail
 

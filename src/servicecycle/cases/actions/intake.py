@@ -24,6 +24,7 @@ from servicecycle.cases.actions._common import schedule_check
 from servicecycle.cases.models import Case, CaseSequence, Category, Kind, Priority, SlaPolicy
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
+from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import Conflict
 from servicecycle.core.validation import check, fail
 from servicecycle.cycles.models import Moment
@@ -47,11 +48,6 @@ CASE_FIELDS = (
     "claim_currency",
     "received_at",
 )
-
-
-def hash_token(raw: str) -> str:
-    """The SHA-256 hex digest under which a status-link token is stored (the raw token is never stored)."""
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

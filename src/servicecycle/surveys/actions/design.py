@@ -14,11 +14,11 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.actions import _check_version
 from servicecycle.accounts.models import LANGUAGE_CHOICES
 from servicecycle.accounts.permissions import require
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
+from servicecycle.core.changes import check_version
 from servicecycle.core.errors import NotFound
 from servicecycle.core.validation import check, fail
 from servicecycle.cycles.models import Moment
@@ -205,7 +205,7 @@ def set_survey_status(*, acting_user: Any, survey: Survey, status: str, expected
     locked = Survey.objects.select_for_update().filter(pk=survey.pk, organization_id=staff.organization_id).first()
     if locked is None:
         raise NotFound(_("Survey not found."))
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     if locked.status == status:
         return locked
     if (locked.status, status) not in STATUS_MOVES:

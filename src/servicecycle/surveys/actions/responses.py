@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Customer, Staff
 from servicecycle.accounts.permissions import require
+from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import Conflict, NotFound
 from servicecycle.core.validation import fail
 from servicecycle.surveys.actions.design import (
@@ -42,10 +42,6 @@ ANSWER_KEYS: dict[str, frozenset[str]] = {
 }
 
 MAX_ANSWER_TEXT = 5000
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @dataclass
