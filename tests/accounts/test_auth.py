@@ -40,6 +40,7 @@ def test_five_failed_sign_ins_lock_the_login(world: World) -> None:
         assert _login(client, person.user.email, "wrong-password").status_code in (200, 429)
     locked = _login(client, person.user.email, PASSWORD)  # even the right password is refused now
     assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"  # the 15-minute cool-off
     assert "Sign-in locked" in locked.content.decode()
 
 
