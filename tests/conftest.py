@@ -4,6 +4,7 @@ import os
 import shutil
 from typing import Any
 
+import hypothesis
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -11,6 +12,12 @@ from django.utils import translation
 from tests import factories
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+# Property tests judge results, not speed: a busy CI machine must not fail them on timing.
+hypothesis.settings.register_profile(
+    "servicecycle", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("servicecycle")
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
