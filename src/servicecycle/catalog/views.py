@@ -17,7 +17,7 @@ from servicecycle.catalog.forms import DecisionForm, ServiceForm
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, paginate, staff_required
+from servicecycle.core.views_helpers import HtmxRequest, allow_charts, apply_domain_error, paginate, staff_required
 from servicecycle.cycles.queries import moments_of
 
 
@@ -53,6 +53,7 @@ def service_list(request: HtmxRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@allow_charts
 @staff_required("view")
 def service_detail(request: HtmxRequest, pk: int) -> HttpResponse:
     service = queries.get_service_for_user(request.user, pk)

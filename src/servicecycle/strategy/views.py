@@ -19,7 +19,7 @@ from servicecycle.analytics.methods.lifecycle import BassFit, LifecycleResult
 from servicecycle.catalog.models import Service
 from servicecycle.catalog.queries import get_service_for_user
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, staff_required
+from servicecycle.core.views_helpers import HtmxRequest, allow_charts, apply_domain_error, staff_required
 from servicecycle.strategy import actions, queries
 from servicecycle.strategy.forms import DemandHistoryForm, DemandUploadForm, history_text, rows_from_text
 from servicecycle.strategy.models import Stage, parse_period, period_label
@@ -164,11 +164,13 @@ def _saved_message(request: HtmxRequest, service: Service, saved: actions.Histor
         )
 
 
+@allow_charts
 @staff_required("view")
 def lifecycle(request: HtmxRequest, pk: int) -> HttpResponse:
     return _page(request, get_service_for_user(request.user, pk))
 
 
+@allow_charts
 @staff_required("service.manage")
 def demand_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, pk, write=True)
@@ -191,6 +193,7 @@ def demand_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     return _page(request, service, text_form=form, open_forms=True)
 
 
+@allow_charts
 @staff_required("service.manage")
 def demand_upload(request: HtmxRequest, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, pk, write=True)
