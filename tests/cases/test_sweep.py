@@ -243,3 +243,15 @@ def test_a_warning_given_before_a_pause_is_not_repeated_after_it(london: World) 
     assert _sweep_at(local(2026, 4, 21, 9, 5)) == {"warning": 0, "breached": 0, "failed": 0}
     assert _sweep_at(local(2026, 4, 21, 10, 30)) == {"warning": 0, "breached": 1, "failed": 0}
     assert len(_events(case, "case.sla_warning")) == 1
+
+
+def test_the_worker_runs_a_queued_sweep(london: World) -> None:
+    """`servicecycle worker` is django-tasks' db_worker: a queued sweep really runs and records the warning."""
+    case = _monday_case(london)
+    with time_machine.travel(local(2026, 4, 20, 9, 50), tick=False):
+        call_command("sweep_case_deadlines", "--enqueue", stdout=io.StringIO())
+        call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    result = DBTaskResult.objects.get(task_path="servicecycle.cases.tasks.sweep_case_deadlines")
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"warning": 1, "breached": 0, "failed": 0}
+    assert len(_events(case, "case.sla_warning")) == 1
