@@ -245,8 +245,10 @@ def test_a_warning_given_before_a_pause_is_not_repeated_after_it(london: World) 
     assert len(_events(case, "case.sla_warning")) == 1
 
 
-def test_the_worker_runs_a_queued_sweep(london: World) -> None:
+def test_the_worker_runs_a_queued_sweep(london: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """`servicecycle worker` is django-tasks' db_worker: a queued sweep really runs and records the warning."""
+    # Between tasks the worker closes stale connections; here that connection holds the test's transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     case = _monday_case(london)
     with time_machine.travel(local(2026, 4, 20, 9, 50), tick=False):
         call_command("sweep_case_deadlines", "--enqueue", stdout=io.StringIO())
