@@ -1,4 +1,4 @@
-"""The `servicecycle` console script: serve, worker, manage, analyze."""
+"""The `servicecycle` console script: serve, worker, manage, analyze, backup, restore."""
 
 from __future__ import annotations
 
