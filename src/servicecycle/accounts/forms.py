@@ -39,6 +39,14 @@ class WorkingHoursForm(forms.Form):
     def format_day(intervals: list[tuple[int, int]]) -> str:
         return ", ".join(f"{o // 60:02d}:{o % 60:02d}-{c // 60:02d}:{c % 60:02d}" for o, c in intervals)
 
+    @classmethod
+    def day_texts(cls, organization: Organization) -> list[str]:
+        """The organization's hours as one text per weekday, Monday first ("" when closed)."""
+        by_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
+        for interval in organization.working_intervals.all():
+            by_day[interval.weekday].append((interval.opens, interval.closes))
+        return [cls.format_day(by_day[d]) for d in range(7)]
+
     @staticmethod
     def _minutes(text: str) -> int:
         hours, _sep, minutes = text.strip().partition(":")

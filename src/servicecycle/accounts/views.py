@@ -24,7 +24,7 @@ from servicecycle.accounts.models import ApiToken, Customer, Staff, Team
 from servicecycle.accounts.permissions import staff_of
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import apply_domain_error, forbidden, paginate, staff_required
+from servicecycle.core.views_helpers import apply_domain_error, forbidden, paginate, remember_language, staff_required
 
 # Organization -------------------------------------------------------------------------------------------
 
@@ -32,10 +32,7 @@ from servicecycle.core.views_helpers import apply_domain_error, forbidden, pagin
 @staff_required("view")
 def organization_detail(request: HttpRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
-    by_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    for interval in organization.working_intervals.all():
-        by_day[interval.weekday].append((interval.opens, interval.closes))
-    hours = [(WEEKDAYS[d], WorkingHoursForm.format_day(by_day[d])) for d in range(7)]
+    hours = list(zip(WEEKDAYS, WorkingHoursForm.day_texts(organization), strict=True))
     return render(
         request,
         "accounts/organization_detail.html",
@@ -75,10 +72,7 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
 @staff_required("organization.manage")
 def working_hours_edit(request: HttpRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
-    by_day: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    for interval in organization.working_intervals.all():
-        by_day[interval.weekday].append((interval.opens, interval.closes))
-    initial = {f"day_{d}": WorkingHoursForm.format_day(by_day[d]) for d in range(7)}
+    initial = {f"day_{d}": text for d, text in enumerate(WorkingHoursForm.day_texts(organization))}
     form = WorkingHoursForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         intervals = form.intervals()
@@ -411,13 +405,4 @@ def set_language(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     if request.user.is_authenticated:
         actions.set_own_language(acting_user=request.user, language=language)
-    response = redirect(next_url)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
-    return response
+    return remember_language(redirect(next_url), language)

@@ -14,7 +14,7 @@ from servicecycle.accounts.models import Customer, Team
 from servicecycle.accounts.permissions import staff_of
 from servicecycle.catalog.models import Service
 from servicecycle.core.models import AuditEvent
-from servicecycle.core.views_helpers import paginate, staff_required
+from servicecycle.core.views_helpers import paginate, remember_language, staff_required
 from servicecycle.cycles import wheel
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import moment_health
@@ -81,21 +81,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        from django.conf import settings
 
         response = super().form_valid(form)
         staff = staff_of(form.get_user())
         if staff is None:
             messages.warning(self.request, _("This login has no staff profile in any organization yet."))
         elif staff.language:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                staff.language,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-            )
+            remember_language(response, staff.language)
         return response
 
 

@@ -58,6 +58,21 @@ def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:
     )
 
 
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """Keep the interface language in the cookie LocaleMiddleware reads, for a year."""
+    from django.conf import settings
+
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
 def apply_domain_error(form: BaseForm, exc: DomainError) -> None:
     """Show an action's error on the form, on the field it names when the form has that field."""
     errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
