@@ -1,0 +1,381 @@
+"""Reads of promises: access checks for staff, the customer's status link, kept-rate figures and team calendars.
+
+Access rule (as for cases): every staff member of the organization sees its promises; viewers only read, every
+other role may work them. Staff of another organization, and anonymous users, get a 404.
+
+Figures (``kept_rates``, ``staff_scorecard``, the moment-health source) are counted by the database in one
+aggregate query each:
+
+* given: promises that were given to the customer (``given_at`` set), whatever happened afterwards;
+* kept / broken: promises in that final state; kept rate = kept / (kept + broken), None while none is resolved;
+* unconfirmed: given without the fulfilling team's confirmation; share = unconfirmed / given (None when none given);
+* minutes to confirm: the mean time from the request to the team's confirmation, in calendar minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicecycle.accounts.models import Organization, Staff, Team
+from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of, team_ids
+from servicecycle.core.changes import hash_token
+from servicecycle.core.errors import PermissionDenied
+from servicecycle.cycles.models import Moment
+from servicecycle.cycles.queries import Signal
+from servicecycle.promises.models import Promise, State, TeamCalendarFeed
+
+PROMISE_RELATED = (
+    "organization",
+    "promiser__user",
+    "customer",
+    "service",
+    "moment",
+    "case",
+    "fulfilling_team",
+    "confirmed_by__user",
+    "declined_by__user",
+)
+SCOPES = ("mine", "team", "all")
+GROUPINGS = ("team", "staff", "service", "moment")
+HEALTH_WINDOW = timedelta(days=90)
+CALENDAR_PAST = timedelta(days=30)
+CALENDAR_AHEAD = timedelta(days=180)
+CALENDAR_STATES = (State.AWAITING, State.CONFIRMED, State.DECLINED, State.GIVEN, State.KEPT, State.BROKEN)
+
+
+# Access ----------------------------------------------------------------------------------------------------
+
+
+def get_promise_for_user(user: Any, promise_id: Any, *, write: bool = False) -> Promise:
+    """The promise when the user's organization holds it (else 404); 403 when write access is asked and missing."""
+    staff = staff_of(user)
+    if staff is None or not has(user, "case.view"):
+        raise Http404
+    try:
+        promise = Promise.objects.select_related(*PROMISE_RELATED).get(
+            pk=int(promise_id), organization_id=staff.organization_id
+        )
+    except (Promise.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+    if write and not has(user, "case.work"):
+        raise PermissionDenied(MESSAGE_NOT_ALLOWED)
+    return promise
+
+
+def promises_for_user(
+    user: Any, *, scope: str = "mine", state: str | None = None, search: str = ""
+) -> QuerySet[Promise]:
+    """The user's promises ("mine": made by them), their teams' ("team": to be fulfilled by a team they belong
+    to) or the organization's ("all"), soonest due first."""
+    staff = staff_of(user)
+    if staff is None:
+        raise Http404
+    promises = Promise.objects.filter(organization_id=staff.organization_id).select_related(*PROMISE_RELATED)
+    if scope == "mine":
+        promises = promises.filter(promiser=staff)
+    elif scope == "team":
+        promises = promises.filter(fulfilling_team_id__in=team_ids(staff))
+    if state:
+        promises = promises.filter(state=state)
+    text = str(search or "").strip()
+    if text:
+        promises = promises.filter(
+            Q(text__icontains=text) | Q(customer_name__icontains=text) | Q(customer__name__icontains=text)
+        )
+    return promises.order_by("due_at", "pk")
+
+
+def confirmation_requests_for(user: Any) -> QuerySet[Promise]:
+    """Requests waiting for an answer from a team the user belongs to (or leads), oldest request first."""
+    staff = staff_of(user)
+    if staff is None:
+        raise Http404
+    return (
+        Promise.objects.filter(
+            organization_id=staff.organization_id, state=State.AWAITING, fulfilling_team_id__in=team_ids(staff)
+        )
+        .select_related(*PROMISE_RELATED)
+        .order_by("requested_at", "pk")
+    )
+
+
+def get_promise_by_token(raw_token: Any) -> Promise:
+    """The promise of a status link, found by the SHA-256 of the token; 404 for a forged or unknown token."""
+    raw = str(raw_token or "").strip()
+    if not raw or len(raw) > 200:
+        raise Http404
+    promise = (
+        Promise.objects.select_related("organization", "service", "fulfilling_team", "customer")
+        .filter(status_token_hash=hash_token(raw))
+        .first()
+    )
+    if promise is None:
+        raise Http404
+    return promise
+
+
+def promises_for_case(case: Any) -> QuerySet[Promise]:
+    """What was promised on a case, soonest due first (drafts stay internal until the customer is told)."""
+    return (
+        Promise.objects.filter(case_id=case.pk, organization_id=case.organization_id)
+        .select_related("fulfilling_team", "service", "promiser__user")
+        .order_by("due_at", "pk")
+    )
+
+
+# Figures ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptRate:
+    key_id: int
+    label: str
+    given: int
+    kept: int
+    broken: int
+    unconfirmed: int
+    kept_rate: float | None  # kept / (kept + broken); None while nothing is resolved
+    unconfirmed_share: float | None  # unconfirmed / given; None while nothing was given
+    median_or_mean_minutes_to_confirm: float | None  # mean minutes from request to confirmation
+
+
+_GROUP_KEYS = {
+    "team": ("fulfilling_team_id", ("fulfilling_team__name",)),
+    "staff": ("promiser_id", ("promiser__user__first_name", "promiser__user__last_name", "promiser__user__username")),
+    "service": ("service_id", ("service__name",)),
+    "moment": ("moment_id", ("moment__name",)),
+}
+
+
+def _figures() -> dict[str, Any]:
+    return {
+        # counted on organization_id (never null) rather than the id: the id is not in the covering index, and
+        # reading it would turn PostgreSQL's index-only scan back into heap reads (Django refuses COUNT(*) FILTER)
+        "given": Count("organization_id", filter=Q(given_at__isnull=False)),
+        "kept": Count("organization_id", filter=Q(state=State.KEPT)),
+        "broken": Count("organization_id", filter=Q(state=State.BROKEN)),
+        "unconfirmed": Count("organization_id", filter=Q(given_unconfirmed=True)),
+        "to_confirm": Avg(
+            ExpressionWrapper(F("confirmed_at") - F("requested_at"), output_field=DurationField()),
+            filter=Q(confirmed_at__isnull=False, requested_at__isnull=False),
+        ),
+    }
+
+
+def _rate(key_id: int, label: str, row: dict[str, Any]) -> KeptRate:
+    given, kept, broken, unconfirmed = row["given"], row["kept"], row["broken"], row["unconfirmed"]
+    to_confirm = row["to_confirm"]
+    if isinstance(to_confirm, timedelta):
+        minutes: float | None = to_confirm.total_seconds() / 60
+    elif to_confirm is not None:  # some backends answer the mean interval in microseconds
+        minutes = float(to_confirm) / 60_000_000
+    else:
+        minutes = None
+    return KeptRate(
+        key_id=key_id,
+        label=label,
+        given=given,
+        kept=kept,
+        broken=broken,
+        unconfirmed=unconfirmed,
+        kept_rate=kept / (kept + broken) if kept + broken else None,
+        unconfirmed_share=unconfirmed / given if given else None,
+        median_or_mean_minutes_to_confirm=round(minutes, 1) if minutes is not None else None,
+    )
+
+
+def counted_promises(organization_id: int, since: datetime | None = None) -> QuerySet[Promise]:
+    """The promises the figures count: every one past its draft (a withdrawn draft never reached anybody),
+    due at or after ``since`` when given."""
+    promises = Promise.objects.filter(organization_id=organization_id).exclude(state=State.DRAFT)
+    promises = promises.exclude(state=State.WITHDRAWN, requested_at__isnull=True, given_at__isnull=True)
+    if since is not None:
+        promises = promises.filter(due_at__gte=since)
+    return promises
+
+
+# grouping -> (label table, join from the aggregate's key, label columns)
+_LABEL_JOINS = {
+    "team": ("JOIN accounts_team l ON l.id = agg.{key}", ("l.name",)),
+    "staff": (
+        "JOIN accounts_staff s ON s.id = agg.{key} JOIN auth_user l ON l.id = s.user_id",
+        ("l.first_name", "l.last_name", "l.username"),
+    ),
+    "service": ("JOIN catalog_service l ON l.id = agg.{key}", ("l.name",)),
+    "moment": ("JOIN cycles_moment l ON l.id = agg.{key}", ("l.name",)),
+}
+
+
+def kept_rates(organization: Organization, *, by: str = "team", since: datetime | None = None) -> list[KeptRate]:
+    """Kept-rate figures per team, staff member (promiser), service or moment, in one aggregate query,
+    ordered by label.
+
+    The promises are aggregated by the group's id alone, and the few resulting rows are then joined to the
+    table that names them, so the names are not looked up once per promise (one SQL statement either way).
+    """
+    if by not in _GROUP_KEYS:
+        raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
+    key = _GROUP_KEYS[by][0]
+    figures = _figures()
+    aggregated = (
+        counted_promises(organization.pk, since)
+        .filter(**{f"{key}__isnull": False})
+        .values(key)
+        .annotate(**figures)
+        .order_by()
+    )
+    inner_sql, params = aggregated.query.sql_with_params()
+    join, label_columns = _LABEL_JOINS[by]
+    names = [key, *figures]
+    quote = connection.ops.quote_name
+    columns = ", ".join([*("agg." + quote(n) for n in names), *label_columns])
+    joined = join.format(key=quote(key))
+    sql = f"SELECT {columns} FROM ({inner_sql}) agg {joined}"  # noqa: S608 - our own names; values are params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rates = []
+    for row in rows:
+        values = dict(zip(names, row[: len(names)], strict=True))
+        labels = row[len(names) :]
+        if by == "staff":
+            first, last, username = labels
+            label = f"{first} {last}".strip() or username
+        else:
+            label = labels[0]
+        rates.append(_rate(values[key], label, values))
+    rates.sort(key=lambda r: (r.label.casefold(), r.key_id))
+    return rates
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    staff: Staff
+    figures: KeptRate
+    recent: list[Promise]
+    # the kept rates of the person's colleagues, for comparison: the organization's overall figure
+    organization_kept_rate: float | None
+
+
+def staff_scorecard(staff: Staff, *, recent: int = 20) -> Scorecard:
+    """A person's record as a promiser: their figures, the organization's overall kept rate and their latest
+    promises (three queries)."""
+    row = counted_promises(staff.organization_id).filter(promiser=staff).aggregate(**_figures())
+    whole = counted_promises(staff.organization_id).aggregate(
+        kept=Count("pk", filter=Q(state=State.KEPT)), broken=Count("pk", filter=Q(state=State.BROKEN))
+    )
+    overall = whole["kept"] / (whole["kept"] + whole["broken"]) if whole["kept"] + whole["broken"] else None
+    latest = list(
+        Promise.objects.filter(promiser=staff)
+        .select_related("service", "fulfilling_team", "customer", "moment")
+        .order_by("-created_at", "-pk")[:recent]
+    )
+    label = str(staff)
+    return Scorecard(staff=staff, figures=_rate(staff.pk, label, row), recent=latest, organization_kept_rate=overall)
+
+
+def broken_promises_health(moments: list[Moment]) -> dict[int, dict[str, Signal]]:
+    """The moment-health source of promises: the share of broken promises among those resolved (kept or broken)
+    in the last 90 days, per moment, for moments with at least one such promise (one aggregate query)."""
+    since = timezone.now() - HEALTH_WINDOW
+    rows = (
+        Promise.objects.filter(moment_id__in=[m.pk for m in moments])
+        .filter(Q(state=State.KEPT, kept_at__gte=since) | Q(state=State.BROKEN, broken_at__gte=since))
+        .values("moment_id")
+        .annotate(resolved=Count("pk"), broken=Count("pk", filter=Q(state=State.BROKEN)))
+        .order_by()
+    )
+    signals: dict[int, dict[str, Signal]] = {}
+    for row in rows:
+        share = row["broken"] / row["resolved"]
+        signals[row["moment_id"]] = {
+            "broken_promises": Signal(label=_("Broken promises (90 days)"), value=share, badness=share)
+        }
+    return signals
+
+
+# Team calendar ---------------------------------------------------------------------------------------------
+
+
+def team_calendar(team: Team, start: datetime, end: datetime) -> QuerySet[Promise]:
+    """The team's promises due in [start, end) that were asked of it or given (no drafts, nothing withdrawn)."""
+    return (
+        Promise.objects.filter(fulfilling_team=team, due_at__gte=start, due_at__lt=end, state__in=CALENDAR_STATES)
+        .select_related("service", "promiser__user", "customer", "fulfilling_team")
+        .order_by("due_at", "pk")
+    )
+
+
+def is_unconfirmed(promise: Promise) -> bool:
+    """Not (yet) confirmed by the fulfilling team: still awaiting or declined, or given without confirmation."""
+    return promise.given_unconfirmed or promise.state in (State.AWAITING, State.DECLINED, State.DRAFT)
+
+
+def team_calendar_ics(team: Team, *, now: datetime | None = None) -> bytes:
+    """The team's due promises as an iCalendar document: one event per promise, from 30 days back to 180 ahead.
+
+    The UID is stable (the promise's id and the organization), so calendar apps update an event in place when
+    the promise changes. Events last 15 minutes, starting at the due time.
+    """
+    from icalendar import Calendar, Event
+
+    now = now or timezone.now()
+    cal = Calendar()
+    cal.add("prodid", "-//servicecycle//promises//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("Promises due: %(team)s") % {"team": team.name})
+    for promise in team_calendar(team, now - CALENDAR_PAST, now + CALENDAR_AHEAD):
+        event = Event()
+        event.add("uid", f"promise-{promise.pk}@{team.organization_id}.servicecycle")
+        event.add("dtstamp", promise.updated_at or now)
+        event.add("dtstart", promise.due_at)
+        event.add("dtend", promise.due_at + timedelta(minutes=15))
+        flag = is_unconfirmed(promise)
+        summary = promise.text.splitlines()[0][:120] if promise.text else ""
+        if flag:
+            summary = _("[unconfirmed] %(text)s") % {"text": summary}
+        event.add("summary", summary)
+        event.add("status", "CANCELLED" if promise.state == State.BROKEN else "CONFIRMED" if not flag else "TENTATIVE")
+        event.add("categories", [State(promise.state).label])
+        event.add("x-servicecycle-state", promise.state)
+        event.add("x-servicecycle-unconfirmed", "TRUE" if flag else "FALSE")
+        lines = [
+            promise.text,
+            "",
+            _("State: %(state)s") % {"state": State(promise.state).label},
+            _("Service: %(service)s") % {"service": promise.service.name},
+            _("Promised by: %(name)s") % {"name": str(promise.promiser)},
+        ]
+        customer = promise.customer.name if promise.customer else promise.customer_name
+        if customer:
+            lines.append(_("Customer: %(name)s") % {"name": customer})
+        if flag:
+            lines.append(_("Not confirmed by the team."))
+        event.add("description", "\n".join(lines))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def team_by_calendar_token(raw_token: Any) -> Team:
+    """The team of a private calendar-feed token (by its SHA-256); 404 for a forged or unknown token."""
+    raw = str(raw_token or "").strip()
+    if not raw or len(raw) > 200:
+        raise Http404
+    feed = TeamCalendarFeed.objects.select_related("team__organization").filter(token_hash=hash_token(raw)).first()
+    if feed is None:
+        raise Http404
+    return feed.team
+
+
+def has_calendar_feed(teams: Iterable[Team]) -> set[int]:
+    """Ids of the given teams that have a feed token issued (one query)."""
+    return set(TeamCalendarFeed.objects.filter(team__in=list(teams)).values_list("team_id", flat=True))
