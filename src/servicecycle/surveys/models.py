@@ -65,6 +65,9 @@ class Survey(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the public link /s/<public_key>/ answers while the survey is open; None: no public link
+    public_key = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    one_per_browser = models.BooleanField(_("one response per browser"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -285,6 +288,55 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}"
+
+
+class Invitation(models.Model):
+    """A personal, single-use link to answer a survey: /s/i/<token>/. Only the token's hash is stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    wave = models.ForeignKey(Wave, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    response = models.OneToOneField(
+        Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["survey", "used_at"], name="invitation_survey_used_idx")]
+        verbose_name = _("invitation")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.email or self.customer_id or self.pk}"
+
+
+class Draft(models.Model):
+    """Answers saved while a respondent moves through the pages, before the response is submitted.
+
+    ``key`` is the invitation's token hash, or for a public link the hash of the browser's signed cookie.
+    The answers are kept in the shape ``record_response`` takes ({question id: entry}).
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="drafts")
+    key = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=5, choices=LANGUAGE_CHOICES, default="en")
+    answers = models.JSONField(default=dict)
+    # a random nonce the final page sends back: the same submission sent twice is answered as one
+    submission = models.CharField(max_length=64, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft response")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.key[:8]}"
 
 
 def text_in(texts: dict[str, str] | None, language: str | None, fallback: str | None = None) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.catalog.models import Service
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.cycles.models import Moment
-from servicecycle.surveys.models import Answer, Attribute, Question, Survey, Wave
+from servicecycle.surveys.models import Answer, Attribute, Invitation, Question, Response, Survey, Wave
 
 
 def get_survey_for_user(user: Any, survey_id: Any, *, write: bool = False) -> Survey:
@@ -25,7 +28,7 @@ def get_survey_for_user(user: Any, survey_id: Any, *, write: bool = False) -> Su
         )
     except (Survey.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if write and not has(user, "service.manage"):
+    if write and not has(user, "survey.design"):
         raise PermissionDenied(MESSAGE_NOT_ALLOWED)
     return survey
 
@@ -61,3 +64,94 @@ def answers_to(
     if channel:
         answers = answers.filter(response__channel=channel)
     return answers
+
+
+def surveys_of(user: Any, status: str = "") -> QuerySet[Survey]:
+    """The organization's surveys, newest first, with their question and response counts (one query)."""
+    staff = staff_of(user)
+    if staff is None:
+        raise Http404
+    surveys = Survey.objects.filter(organization_id=staff.organization_id).select_related("service")
+    if status in Survey.Status.values:
+        surveys = surveys.filter(status=status)
+    questions = Question.objects.filter(survey=OuterRef("pk")).values("survey").annotate(n=Count("pk")).values("n")
+    responses = (
+        Response.objects.filter(survey=OuterRef("pk"), submitted_at__isnull=False)
+        .values("survey")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return surveys.annotate(
+        question_count=Coalesce(Subquery(questions), 0), response_count=Coalesce(Subquery(responses), 0)
+    ).order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class MissingText:
+    where: str  # "Title", "Question 3", "Question 3, option 2", "Question 5, attribute 1"
+    languages: list[str]
+    url_hint: str = ""  # "survey" | "question:<id>" | "attribute:<id>"
+
+
+@dataclass
+class Completeness:
+    """Which texts are missing in which of the survey's languages."""
+
+    missing: list[MissingText] = field(default_factory=list)
+    per_language: dict[str, int] = field(default_factory=dict)
+    total_texts: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def completeness(survey: Survey, questions: list[Question]) -> Completeness:
+    """Every text a respondent reads (title, questions, options, attributes), checked in each language.
+
+    Works on the questions already loaded with their attributes (``questions_of``): no query.
+    """
+    result = Completeness(per_language={lang: 0 for lang in survey.languages})
+
+    def check(texts: dict[str, str], where: str, hint: str) -> None:
+        result.total_texts += 1
+        lacking = [lang for lang in survey.languages if not (texts or {}).get(lang)]
+        if lacking:
+            result.missing.append(MissingText(where, lacking, hint))
+            for lang in lacking:
+                result.per_language[lang] += 1
+
+    check(survey.titles, _("Title"), "survey")
+    for q in questions:
+        check(q.texts, _("Question %(n)d") % {"n": q.position}, f"question:{q.pk}")
+        for option in q.choices:
+            check(
+                option.get("texts", {}),
+                _("Question %(n)d, option %(o)d") % {"n": q.position, "o": option["code"]},
+                f"question:{q.pk}",
+            )
+        for a in q.attributes.all():
+            check(
+                a.texts,
+                _("Question %(n)d, attribute %(a)d") % {"n": q.position, "a": a.position},
+                f"attribute:{a.pk}",
+            )
+    return result
+
+
+def readiness(survey: Survey, questions: list[Question]) -> list[str]:
+    """What stops the survey from working once opened (no query beyond the loaded questions)."""
+    problems = []
+    if not questions:
+        problems.append(_("The survey has no question yet."))
+    for q in questions:
+        if q.kind in (Question.Kind.IPA_GRID, Question.Kind.ALLOCATION) and not q.attributes.all():
+            problems.append(_("Question %(n)d has no attribute to rate yet.") % {"n": q.position})
+    return problems
+
+
+def invitation_counts(survey: Survey) -> dict[str, int]:
+    return Invitation.objects.filter(survey=survey).aggregate(
+        total=Count("pk"),
+        answered=Count("pk", filter=Q(used_at__isnull=False)),
+    )

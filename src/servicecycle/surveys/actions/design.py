@@ -136,7 +136,7 @@ def _moment_of(organization_id: int, moment_id: Any, service: Service | None) ->
 
 def _editable_survey(acting_user: Any, survey: Survey) -> Survey:
     """The survey, locked, when the user may edit it and it is still a draft."""
-    staff = require(acting_user, "service.manage")
+    staff = require(acting_user, "survey.design")
     locked = Survey.objects.select_for_update().filter(pk=survey.pk, organization_id=staff.organization_id).first()
     if locked is None:
         raise NotFound(_("Survey not found."))
@@ -175,7 +175,7 @@ def create_survey(
     service_id: Any = None,
 ) -> Survey:
     """A new draft survey; its title must be written at least in its default language."""
-    staff = require(acting_user, "service.manage")
+    staff = require(acting_user, "survey.design")
     default_language = default_language or staff.organization.default_language
     survey = Survey(
         organization=staff.organization,
@@ -201,7 +201,7 @@ def create_survey(
 @transaction.atomic
 def set_survey_status(*, acting_user: Any, survey: Survey, status: str, expected_version: int | None = None) -> Survey:
     """Open a draft, close an open survey, or reopen a closed one."""
-    staff = require(acting_user, "service.manage")
+    staff = require(acting_user, "survey.design")
     locked = Survey.objects.select_for_update().filter(pk=survey.pk, organization_id=staff.organization_id).first()
     if locked is None:
         raise NotFound(_("Survey not found."))
@@ -232,7 +232,7 @@ def add_wave(
     *, acting_user: Any, survey: Survey, name: str, starts_on: dt.date, ends_on: dt.date | None = None
 ) -> Wave:
     """A new run of the survey; responses recorded in it are reported apart from the other waves'."""
-    staff = require(acting_user, "service.manage")
+    staff = require(acting_user, "survey.design")
     if survey.organization_id != staff.organization_id:
         raise NotFound(_("Survey not found."))
     wave = Wave(survey=survey, name=(name or "").strip(), starts_on=starts_on, ends_on=ends_on)
@@ -349,6 +349,25 @@ def _value_allowed(question: Question, value: int) -> bool:
     )
 
 
+def _question_fields(
+    kind: str, scale_min: Any, scale_max: Any, dimension: Any, item_number: Any, competitor_name: Any
+) -> tuple[int | None, int | None, int | None, str]:
+    """The checks shared by adding and editing a question: scale, SERVQUAL dimension, item number, competitor."""
+    low, high = _scale(kind, scale_min, scale_max)
+    if kind == K.SERVQUAL_PAIR:
+        if dimension not in Question.Dimension.values:
+            raise fail("dimension", _("Choose the SERVQUAL dimension this item belongs to."))
+    elif dimension:
+        raise fail("dimension", _("Only SERVQUAL items belong to a dimension."))
+    number = _whole(item_number)
+    if item_number is not None and (number is None or not 1 <= number <= 999):
+        raise fail("item_number", _("The item number must be a whole number from 1 to 999."))
+    competitor_name = (competitor_name or "").strip()
+    if competitor_name and kind != K.IPA_GRID:
+        raise fail("competitor_name", _("Only an importance/performance grid can rate a competitor."))
+    return low, high, number, competitor_name
+
+
 @transaction.atomic
 def add_question(
     *,
@@ -377,18 +396,9 @@ def add_question(
         raise fail("kind", _("Unknown kind of question."))
     if survey.questions.count() >= MAX_QUESTIONS:
         raise fail("kind", _("A survey can hold at most %(n)d questions.") % {"n": MAX_QUESTIONS})
-    low, high = _scale(kind, scale_min, scale_max)
-    if kind == K.SERVQUAL_PAIR:
-        if dimension not in Question.Dimension.values:
-            raise fail("dimension", _("Choose the SERVQUAL dimension this item belongs to."))
-    elif dimension:
-        raise fail("dimension", _("Only SERVQUAL items belong to a dimension."))
-    number = _whole(item_number)
-    if item_number is not None and (number is None or not 1 <= number <= 999):
-        raise fail("item_number", _("The item number must be a whole number from 1 to 999."))
-    competitor_name = (competitor_name or "").strip()
-    if competitor_name and kind != K.IPA_GRID:
-        raise fail("competitor_name", _("Only an importance/performance grid can rate a competitor."))
+    low, high, number, competitor_name = _question_fields(
+        kind, scale_min, scale_max, dimension, item_number, competitor_name
+    )
     service = _service_of(survey.organization_id, service_id)
     last = survey.questions.aggregate(last=Max("position"))["last"] or 0
     question = Question(

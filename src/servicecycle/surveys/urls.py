@@ -1,0 +1,33 @@
+"""Staff pages of surveys (mounted under /surveys/)."""
+
+from django.urls import path
+
+from servicecycle.surveys import views
+
+urlpatterns = [
+    path("", views.survey_list, name="survey-list"),
+    path("new/", views.survey_create, name="survey-create"),
+    path("<int:pk>/", views.survey_detail, name="survey-detail"),
+    path("<int:pk>/results/", views.survey_results, name="survey-results"),
+    path("<int:pk>/edit/", views.survey_edit, name="survey-edit"),
+    path("<int:pk>/status/", views.survey_status, name="survey-status"),
+    path("<int:pk>/public-link/", views.survey_public_link, name="survey-public-link"),
+    path("<int:pk>/questions/new/", views.question_add, name="question-add"),
+    path("<int:pk>/questions/reorder/", views.question_reorder, name="question-reorder"),
+    path("<int:pk>/questions/<int:question_pk>/edit/", views.question_edit, name="question-edit"),
+    path("<int:pk>/questions/<int:question_pk>/remove/", views.question_remove, name="question-remove"),
+    path("<int:pk>/questions/<int:question_pk>/move/", views.question_move, name="question-move"),
+    path("<int:pk>/questions/<int:question_pk>/attributes/new/", views.attribute_add, name="attribute-add"),
+    path(
+        "<int:pk>/questions/<int:question_pk>/attributes/<int:attribute_pk>/edit/",
+        views.attribute_edit,
+        name="attribute-edit",
+    ),
+    path(
+        "<int:pk>/questions/<int:question_pk>/attributes/<int:attribute_pk>/remove/",
+        views.attribute_remove,
+        name="attribute-remove",
+    ),
+    path("<int:pk>/waves/new/", views.wave_add, name="wave-add"),
+    path("<int:pk>/invitations/new/", views.invitation_add, name="invitation-add"),
+]

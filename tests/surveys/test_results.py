@@ -1,0 +1,187 @@
+"""The results page: distributions, NPS/CSAT/CES with intervals against a hand count, trend by wave,
+breakdowns, the grid, comments; aggregated in the database with a query count independent of responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from servicecycle.analytics.methods._common import Z95
+from servicecycle.surveys import actions
+from servicecycle.surveys.models import Question, Survey
+from servicecycle.surveys.queries import questions_of
+from servicecycle.surveys.results import Filters, survey_results
+from tests.factories import World
+from tests.surveys import builders
+
+K = Question.Kind
+
+
+def _survey(world: World) -> tuple[Survey, dict[str, Any]]:
+    s = builders.survey(world.admin, service_id=world.service.pk)
+    qs = {
+        "nps": builders.question(world.admin, s, K.NPS, "Recommend?"),
+        "csat": builders.question(world.admin, s, K.CSAT, "Satisfied?"),
+        "ces": builders.question(world.admin, s, K.CES, "Easy?"),
+        "text": builders.question(world.admin, s, K.TEXT, "Anything else?", required=False),
+    }
+    qs["grid"] = builders.grid(world.admin, s, ("On time", "Friendly"), competitor_name="Rival")
+    waves = [
+        actions.add_wave(acting_user=world.admin.user, survey=s, name="Q1", starts_on=dt.date(2026, 1, 1)),
+        actions.add_wave(acting_user=world.admin.user, survey=s, name="Q2", starts_on=dt.date(2026, 4, 1)),
+    ]
+    builders.open_survey(world.admin, s)
+    qs["waves"] = waves
+    return s, qs
+
+
+def _answer(world: World, s: Survey, qs: dict[str, Any], nps: int, csat: int, ces: int, wave: int, **kw: Any) -> None:
+    grid = qs["grid"]
+    on_time, friendly = builders.attributes(grid)
+    answers = [
+        {"question": qs["nps"].pk, "value": nps},
+        {"question": qs["csat"].pk, "value": csat},
+        {"question": qs["ces"].pk, "value": ces},
+        {
+            "question": grid.pk,
+            "attribute": on_time.pk,
+            "importance": 7,
+            "performance": nps % 7 + 1,
+            "competitor_performance": 4,
+        },
+        {"question": grid.pk, "attribute": friendly.pk, "importance": 3, "performance": 6},
+    ]
+    if kw.get("comment"):
+        answers.append({"question": qs["text"].pk, "text": kw["comment"]})
+    actions.record_response(
+        survey=s,
+        answers=answers,
+        wave=qs["waves"][wave],
+        channel=kw.get("channel", "web"),
+        moment_id=kw.get("moment"),
+    )
+
+
+# (nps, csat, ces, wave, channel)
+ROWS = [
+    (10, 5, 2, 0, "web"),
+    (9, 4, 3, 0, "web"),
+    (3, 2, 6, 0, "email"),
+    (7, 3, 4, 1, "web"),
+    (10, 5, 1, 1, "email"),
+    (0, 1, 7, 1, "email"),
+    (8, 4, 2, 1, "web"),
+]
+
+
+def test_figures_match_a_hand_count(world: World) -> None:
+    s, qs = _survey(world)
+    for nps, csat, ces, wave, channel in ROWS:
+        _answer(world, s, qs, nps, csat, ces, wave, channel=channel, comment=f"nps {nps}")
+    results = survey_results(s, list(questions_of(s)), Filters(), "en")
+    assert results.responses == 7
+    by_q = {r.question.pk: r for r in results.questions}
+    # NPS: promoters 10, 9, 10 = 3; detractors 3, 0 = 2; n = 7 -> 100 * (3 - 2) / 7
+    nps = by_q[qs["nps"].pk].score
+    assert nps is not None and nps.n == 7
+    assert nps.value == pytest.approx(100 / 7)
+    p, d = 3 / 7, 2 / 7
+    se = 100 * ((p + d - (p - d) ** 2) / 7) ** 0.5
+    assert nps.low == pytest.approx(100 / 7 - Z95 * se)
+    # CSAT: top two boxes (4, 5): 5, 4, 5, 4 = 4 of 7
+    csat = by_q[qs["csat"].pk].score
+    assert csat is not None and csat.value == pytest.approx(400 / 7)
+    # CES: mean of 2, 3, 6, 4, 1, 7, 2 = 25 / 7
+    ces = by_q[qs["ces"].pk].score
+    assert ces is not None and ces.value == pytest.approx(25 / 7)
+    # distribution of the NPS question: every point 0..10 with its count
+    bars = {b.value: b.n for b in by_q[qs["nps"].pk].bars}
+    assert list(bars) == list(range(11))
+    assert bars[10] == 2 and bars[0] == 1 and bars[5] == 0
+    # trend: Q1 has promoters 2, detractors 1 of 3; Q2 promoters 1, detractors 1 of 4
+    trend = {q.pk: dict(series) for q, series in results.trend}
+    assert trend[qs["nps"].pk]["Q1"].value == pytest.approx(100 / 3)
+    assert trend[qs["nps"].pk]["Q2"].value == pytest.approx(0.0)
+    # breakdown by channel: web 10, 9, 7, 8 -> 2 promoters of 4 = 50; email 3, 10, 0 -> (1 - 2) / 3
+    channel = next(b for b in results.breakdowns if b.title == "By channel")
+    rows = dict(channel.rows)
+    assert rows["Web link"].value == pytest.approx(50.0)
+    assert rows["Email"].value == pytest.approx(-100 / 3)
+    # grid: On time importance 7 everywhere; performance nps % 7 + 1
+    ipa = by_q[qs["grid"].pk].ipa
+    assert ipa is not None
+    on_time = next(a for a in ipa.attributes if a.name == "On time")
+    expected = sum(n % 7 + 1 for n, *_ in ROWS) / 7
+    assert on_time.performance == pytest.approx(expected)
+    assert on_time.gap == pytest.approx(expected - 4)
+    # narrowed to a wave
+    q2 = survey_results(s, list(questions_of(s)), Filters(wave=qs["waves"][1]), "en")
+    assert q2.responses == 4
+    assert {r.question.pk: r for r in q2.questions}[qs["nps"].pk].score.n == 4  # type: ignore[union-attr]
+
+
+def test_results_page_shows_figures_charts_and_comments(world: World, client_for: Any) -> None:
+    s, qs = _survey(world)
+    for i, (nps, csat, ces, wave, channel) in enumerate(ROWS):
+        _answer(world, s, qs, nps, csat, ces, wave, channel=channel, comment=f"comment number {i}")
+    client = client_for("viewer")
+    response = client.get(reverse("survey-results", args=[s.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "14.3" in body  # NPS 100/7
+    assert "unsafe-eval" in response["Content-Security-Policy"]
+    assert 'class="vega-chart"' in body
+    assert "comment number 6" in body
+    # comments filtered by a word
+    body = client.get(reverse("survey-results", args=[s.pk]) + "?q=number 3").content.decode()
+    assert "comment number 3" in body and "comment number 4" not in body
+    # narrowed to a channel
+    body = client.get(reverse("survey-results", args=[s.pk]) + "?channel=email").content.decode()
+    assert "comment number 2" in body and "comment number 0" not in body
+
+
+def test_results_query_count_does_not_depend_on_the_number_of_responses(
+    world: World, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    s, qs = _survey(world)
+    client = client_for("manager")
+    url = reverse("survey-results", args=[s.pk])
+    _answer(world, s, qs, 9, 5, 2, 0, comment="first")
+    _answer(world, s, qs, 3, 2, 6, 1, comment="second")
+    client.get(url)
+    with django_assert_num_queries(27) as few:
+        client.get(url)
+    for i in range(30):
+        _answer(world, s, qs, i % 11, i % 5 + 1, i % 7 + 1, i % 2, channel="email" if i % 3 else "web", comment=f"c{i}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_an_empty_survey_says_so(world: World, client_for: Any) -> None:
+    s, _qs = _survey(world)
+    body = client_for("viewer").get(reverse("survey-results", args=[s.pk])).content.decode()
+    assert "No response matches yet" in body
+
+
+def test_allocation_shows_the_mean_points_per_attribute(world: World, client_for: Any) -> None:
+    s = builders.survey(world.admin)
+    q = builders.question(world.admin, s, K.ALLOCATION, "Share 100 points")
+    a, b = (
+        actions.add_attribute(acting_user=world.admin.user, question=q, texts={"en": n}) for n in ("Speed", "Price")
+    )
+    builders.open_survey(world.admin, s)
+    for speed in (70, 40, 10):
+        actions.record_response(
+            survey=s,
+            answers=[
+                {"question": q.pk, "attribute": a.pk, "value": speed},
+                {"question": q.pk, "attribute": b.pk, "value": 100 - speed},
+            ],
+        )
+    results = survey_results(s, list(questions_of(s)), Filters(), "en")
+    assert results.questions[0].allocation == [("Speed", pytest.approx(40.0)), ("Price", pytest.approx(60.0))]
+    body = client_for("viewer").get(reverse("survey-results", args=[s.pk])).content.decode()
+    assert "Mean points" in body and "60.0" in body
