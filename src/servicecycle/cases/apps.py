@@ -5,3 +5,15 @@ class CasesConfig(AppConfig):
     name = "servicecycle.cases"
     label = "cases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from servicecycle.cases import metrics  # noqa: F401  (registers the cases gauges)
+        from servicecycle.cases.reports import complaint_signals
+        from servicecycle.cycles.queries import register_health_source
+
+        register_health_source("cases", complaint_signals)
+
+        from servicecycle.accounts import personal_data
+        from servicecycle.cases import personal_data as cases_personal_data
+
+        personal_data.register("cases", collect=cases_personal_data.collect, erase=cases_personal_data.anonymize)

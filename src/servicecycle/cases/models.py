@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from servicecycle.accounts.models import Customer, Organization, Staff, Team
+from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Staff, Team
 from servicecycle.catalog.models import Service
 from servicecycle.cycles.models import Moment
 
@@ -178,6 +178,8 @@ class Case(models.Model):
     )
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # the language the customer chose to be answered in at intake (empty: the customer's, else the organization's)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="cases", verbose_name=_("service"))
     moment = models.ForeignKey(
@@ -271,6 +273,20 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "status"], name="case_org_status_idx"),
+            # the staff inbox: newest first, all cases / open cases / one status; due first; "my cases"
+            models.Index(fields=["organization", "-received_at", "-id"], name="case_org_received_idx"),
+            models.Index(
+                fields=["organization", "-received_at", "-id"],
+                name="case_open_received_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(fields=["organization", "status", "-received_at", "-id"], name="case_org_status_recv_idx"),
+            models.Index(
+                fields=["organization", "due_at", "id"],
+                name="case_open_org_due_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(fields=["assignee", "-received_at", "-id"], name="case_assignee_recv_idx"),
             # the sweep's rows: open cases whose next target is still timed
             models.Index(
                 fields=["warn_at"],
@@ -305,6 +321,8 @@ class CaseMessage(models.Model):
     author_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(_("message"))
     created_at = models.DateTimeField()
+    # the Message-ID of the email this came in as (or went out as), so re-reading a mailbox adds nothing twice
+    email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -331,3 +349,97 @@ class CasePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} - {self.ended_at or ''}"
+
+
+def attachment_path(instance: CaseAttachment, filename: str) -> str:
+    # the stored name is random; the customer's own file name is kept in original_name only
+    import secrets
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"cases/{instance.case.organization_id}/{instance.case_id}/{secrets.token_hex(12)}{suffix}"
+
+
+class CaseAttachment(models.Model):
+    """A file added to a case by the customer (intake form, status page, email) or by staff."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        CaseMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    from_customer = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SavedView(models.Model):
+    """A named set of inbox filters (the query string), kept for its owner or shared with the organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="saved_case_views")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField(_("visible to everyone in the organization"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_saved_view_name")]
+        verbose_name = _("saved view")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReplyTemplate(models.Model):
+    """A ready answer agents start a public reply from, one per language."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reply_templates")
+    name = models.CharField(_("name"), max_length=120)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name", "language", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name", "language"], name="unique_reply_template")
+        ]
+        verbose_name = _("reply template")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class QuarantinedMessage(models.Model):
+    """An incoming email that could not be turned into a case or a reply, kept whole with the reason."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("mailbox"), max_length=300)
+    message_id = models.CharField(max_length=300, blank=True, db_index=True)
+    sender = models.CharField(_("sender"), max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    raw = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(_("dealt with"), null=True, blank=True)
+    resolved_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("quarantined message")
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.subject}"

@@ -8,11 +8,13 @@ once. Tests call these with ``.call()`` (or the task's ``func``), without a work
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 
 from servicecycle.cases import actions
+from servicecycle.core import periodic
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,46 @@ def sweep_case_deadlines(limit: int = 500) -> dict[str, int]:
     """
     now = timezone.now()
     counts = {"warning": 0, "breached": 0, "failed": 0}
-    for case_id in actions.due_case_ids(now, limit):
+    return periodic.sweep(
+        actions.due_case_ids(now, limit),
+        handle=lambda pk: actions.handle_deadline(case_id=pk, now=now),
+        postpone=lambda pk: actions.postpone(pk, now),
+        counts=counts,
+        what="case",
+        logger=log,
+    )
+
+
+# the safety net: every worker's beat queues the sweep every five minutes (once across all workers)
+periodic.register(sweep_case_deadlines, every=timedelta(minutes=5))
+
+
+@task()
+def fetch_case_mail() -> dict[str, dict[str, int]]:
+    """Read every mailbox of ``CASE_MAILBOXES`` into cases (see ``cases.inbound``); one failing mailbox (server
+    down, wrong password) is logged and the others are still read. Returns what each mailbox gave."""
+    from servicecycle.cases import inbound
+
+    results: dict[str, dict[str, int]] = {}
+    for mailbox in inbound.configured_mailboxes():
         try:
-            handled = actions.handle_deadline(case_id=case_id, now=now)
+            results[mailbox.label] = inbound.fetch(mailbox).as_dict()
         except Exception:
-            log.exception("deadline of case %s could not be handled; trying again later", case_id)
-            actions.postpone(case_id, now)
-            counts["failed"] += 1
-            continue
-        if handled is not None:
-            counts[handled.event] += 1
-    return counts
+            log.exception("case mailbox %s could not be read; trying again on the next run", mailbox.label)
+            results[mailbox.label] = {"failed": 1}
+    return results
+
+
+def _register_mail_fetch() -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from servicecycle.core import periodic
+
+    if getattr(settings, "CASE_MAILBOXES", None):
+        periodic.register(fetch_case_mail, every=timedelta(seconds=settings.CASE_MAIL_EVERY_SECONDS))
+
+
+# configured mailboxes are read every CASE_MAIL_EVERY_SECONDS (two minutes by default) by the workers' beat
+_register_mail_fetch()

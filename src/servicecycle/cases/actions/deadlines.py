@@ -4,7 +4,8 @@ Escalation levels: 0 none; 1 the team lead(s) of the case's team (the service's 
 team); 2 the organization's service managers (administrators when it has none). The first breached target
 escalates to level 1, a later breached target (or a manual escalation from level 1) to level 2.
 
-Who is to be told is written into the audit event (``notify_staff_ids``), for the email work to send.
+Who is told is written into the audit event (``notify_staff_ids``); ``cases.mail`` puts it under their bell and
+emails them, each in their own language.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Organization, Role, Staff
+from servicecycle.cases import mail as case_mail
 from servicecycle.cases import sla
 from servicecycle.cases.actions._common import allow, locked, require_worker, save_step, schedule_check
 from servicecycle.cases.models import Case, SlaState
@@ -122,7 +124,10 @@ def handle_deadline(*, acting_user: None = None, case_id: int, now: datetime | N
         },
     )
     if new_state == SlaState.WARNING:
+        case_mail.sla_warning(case, notify)
         schedule_check(case, case.warn_at)
+    else:
+        case_mail.escalated(case, notify)
     return Handled(case_id=case.pk, event=new_state, level=new_level)
 
 
@@ -160,7 +165,7 @@ def escalate(*, acting_user: Any, case: Case, reason: str, expected_version: int
     old = case.escalation_level
     case.escalation_level = old + 1
     notify = recipients_for(case, case.escalation_level)
-    return save_step(
+    case = save_step(
         acting_user=acting_user,
         case=case,
         verb="case.escalated",
@@ -169,6 +174,8 @@ def escalate(*, acting_user: Any, case: Case, reason: str, expected_version: int
         now=timezone.now(),
         fields=["escalation_level"],
     )
+    case_mail.escalated(case, notify, reason=reason)
+    return case
 
 
 @transaction.atomic

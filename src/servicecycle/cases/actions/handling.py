@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Staff, Team
 from servicecycle.accounts.permissions import CAPABILITIES
+from servicecycle.cases import mail as case_mail
 from servicecycle.cases.actions._common import allow, locked, require_worker, save_step
-from servicecycle.cases.actions.intake import currency, hash_token, moment_of, money, service_of
+from servicecycle.cases.actions.intake import currency, moment_of, money, service_of
 from servicecycle.cases.models import Case, CaseMessage, CasePause, Category, Kind, Priority, Status
 from servicecycle.core import audit
 from servicecycle.core.changes import check_version
@@ -22,6 +23,9 @@ from servicecycle.core.validation import fail
 
 # kinds that are closed once answered, without an outcome or a decided response
 LIGHT_KINDS = frozenset({Kind.SUGGESTION, Kind.COMPLIMENT, Kind.QUESTION})
+# the customer may accept or dispute the outcome once the response reached them
+CUSTOMER_RESPONSE_STATUSES = frozenset({Status.COMMUNICATED, Status.CLOSED})
+OUTCOME_ACCEPTED = "case.outcome_accepted"
 
 
 def _text(value: Any) -> str:
@@ -109,7 +113,7 @@ def assign(
 ) -> Case:
     """Give the case to a staff member and/or a team; an assessed or reopened case moves on to investigating."""
     case = locked(case)
-    require_worker(acting_user, case)
+    staff = require_worker(acting_user, case)
     check_version(case, expected_version)
     allow(case, "assign")
     if assignee_id in (None, "") and team_id in (None, ""):
@@ -134,9 +138,12 @@ def assign(
     if case.status in (Status.ASSESSED, Status.REOPENED):
         case.status = Status.INVESTIGATING
     changes = audit.diff(before, audit.snapshot(case, fields))
-    return save_step(
+    case = save_step(
         acting_user=acting_user, case=case, verb="case.assigned", changes=changes, now=timezone.now(), fields=[*fields]
     )
+    if "assignee" in changes:
+        case_mail.assigned(case, by=staff)
+    return case
 
 
 @transaction.atomic
@@ -162,6 +169,8 @@ def add_message(
         changes["first_response_at"] = [None, now]
         fields.append("first_response_at")
     save_step(acting_user=acting_user, case=case, verb="case.message_added", changes=changes, now=now, fields=fields)
+    if kind == CaseMessage.Kind.PUBLIC_REPLY:
+        case_mail.public_reply(case, message)
     return message
 
 
@@ -196,7 +205,7 @@ def communicate(*, acting_user: Any, case: Case, body: str = "", expected_versio
     allow(case, "communicate")
     now = timezone.now()
     body = _text(body) or case.response_decision
-    CaseMessage.objects.create(
+    reply = CaseMessage.objects.create(
         case=case, kind=CaseMessage.Kind.PUBLIC_REPLY, author_staff=staff, body=body, created_at=now
     )
     fields = ["status", "resolved_at"]
@@ -206,9 +215,11 @@ def communicate(*, acting_user: Any, case: Case, body: str = "", expected_versio
         case.first_response_at = now
         fields.append("first_response_at")
         changes["first_response_at"] = [None, now]
-    return save_step(
+    case = save_step(
         acting_user=acting_user, case=case, verb="case.communicated", changes=changes, now=now, fields=fields
     )
+    case_mail.public_reply(case, reply)
+    return case
 
 
 @transaction.atomic
@@ -253,15 +264,15 @@ def close(
     case.remedy_amount, case.remedy_currency, case.closed_at = amount, code, now
     case.resolved_at = case.resolved_at or now
     changes = audit.diff(before, audit.snapshot(case, fields))
-    return save_step(acting_user=acting_user, case=case, verb="case.closed", changes=changes, now=now, fields=[*fields])
+    case = save_step(acting_user=acting_user, case=case, verb="case.closed", changes=changes, now=now, fields=[*fields])
+    case_mail.case_closed(case)
+    return case
 
 
 def _case_by_token(token: str) -> Case:
-    raw = _text(token)
-    case = Case.objects.filter(status_token_hash=hash_token(raw)).first() if raw else None
-    if case is None:
-        raise Http404
-    return case
+    from servicecycle.cases.queries import get_case_by_token
+
+    return get_case_by_token(token)
 
 
 @transaction.atomic
@@ -275,8 +286,9 @@ def reopen(
 ) -> Case:
     """The customer disputes the outcome: the case goes back to work and the resolution clock restarts.
 
-    The customer reopens through the status link (``acting_user`` None with ``token``); staff may reopen on the
-    customer's behalf (``case``). The customer's reason is kept as a customer message.
+    The customer reopens through the status link (``acting_user`` None with ``token``), also when the response
+    was communicated but the case not yet closed; staff may reopen a closed case on the customer's behalf
+    (``case``). The customer's reason is kept as a customer message.
     """
     if acting_user is None:
         case = _case_by_token(token or "")
@@ -285,7 +297,8 @@ def reopen(
     case = locked(case)
     staff = require_worker(acting_user, case) if acting_user is not None else None
     check_version(case, expected_version)
-    allow(case, "reopen")
+    if not (acting_user is None and case.status in CUSTOMER_RESPONSE_STATUSES):
+        allow(case, "reopen")
     reason = _text(reason)
     if not reason:
         raise fail("reason", _("Say why the outcome does not settle the case."))
@@ -307,7 +320,7 @@ def reopen(
     }
     case.status, case.reopened_at, case.closed_at, case.resolved_at = Status.REOPENED, now, None, None
     case.reopen_count += 1
-    return save_step(
+    case = save_step(
         acting_user=acting_user,
         case=case,
         verb="case.reopened",
@@ -315,6 +328,8 @@ def reopen(
         now=now,
         fields=["status", "reopened_at", "closed_at", "resolved_at", "reopen_count"],
     )
+    case_mail.case_reopened(case)
+    return case
 
 
 @transaction.atomic
@@ -377,6 +392,7 @@ def customer_add_information(*, acting_user: None = None, token: str, body: str)
     if _end_pause(case, now):
         changes["resumed_at"] = [None, now]
     save_step(acting_user=None, case=case, verb="case.customer_added_information", changes=changes, now=now, fields=[])
+    case_mail.customer_wrote(case, message)
     return message
 
 
@@ -402,4 +418,41 @@ def rate_satisfaction(*, acting_user: None = None, token: str, score: Any, comme
         changes={"satisfaction_score": [None, value], "satisfaction_comment": [None, case.satisfaction_comment]},
         now=now,
         fields=["satisfaction_score", "satisfaction_comment", "satisfaction_at"],
+    )
+
+
+@transaction.atomic
+def customer_accept_outcome(*, acting_user: None = None, token: str) -> Case:
+    """The customer says the communicated response settles the case (through the status link); audited only,
+    the case's status is unchanged (staff still close it with the outcome)."""
+    case = locked(_case_by_token(token))
+    if case.status not in CUSTOMER_RESPONSE_STATUSES:
+        raise DomainError(
+            _("There is no response to accept yet. We will tell you as soon as there is one."), field="status"
+        )
+    if outcome_accepted_at(case) is not None:
+        raise DomainError(_("You have already accepted this response. Thank you."), field="status")
+    audit.record(
+        actor=None,
+        organization_id=case.organization_id,
+        verb=OUTCOME_ACCEPTED,
+        obj=case,
+        changes={"status": case.status, "resolved_at": case.resolved_at},
+    )
+    return case
+
+
+def outcome_accepted_at(case: Case) -> Any:
+    """When the customer accepted the latest communicated response, or None (a later reopening resets it)."""
+    from servicecycle.core.models import AuditEvent
+
+    if case.resolved_at is None:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            object_type=case._meta.label_lower, object_id=case.pk, verb=OUTCOME_ACCEPTED, at__gte=case.resolved_at
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
     )

@@ -11,21 +11,23 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.models import Customer, Organization
+from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
 from servicecycle.accounts.permissions import require
-from servicecycle.cases import sla
+from servicecycle.cases import mail, sla
 from servicecycle.cases.actions._common import schedule_check
 from servicecycle.cases.models import Case, CaseSequence, Category, Kind, Priority, SlaPolicy
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.core.changes import hash_token
-from servicecycle.core.errors import Conflict
+from servicecycle.core.errors import Conflict, ValidationFailed
+from servicecycle.core.notify import absolute_url, send_mail
 from servicecycle.core.validation import check, fail
 from servicecycle.cycles.models import Moment
 
@@ -121,15 +123,32 @@ def _fingerprint(payload: dict[str, Any]) -> str:
 def _next_reference(organization: Organization, received_at: datetime) -> str:
     """Allocate the next number of the organization's local year; the row lock makes concurrent intakes queue."""
     year = timezone.localtime(received_at, sla.calendar_for(organization).zone).year
-    sequence = CaseSequence.objects.filter(organization=organization, year=year)
-    if not sequence.update(last_number=F("last_number") + 1):
+    number = _bump_sequence(organization.pk, year)
+    if number is None:
         try:
             with transaction.atomic():
                 CaseSequence.objects.create(organization=organization, year=year, last_number=1)
+            number = 1
         except IntegrityError:  # another intake created this year's row first
-            sequence.update(last_number=F("last_number") + 1)
-    number = sequence.values_list("last_number", flat=True).get()
+            number = _bump_sequence(organization.pk, year)
+        if number is None:  # pragma: no cover - the row exists by now
+            raise RuntimeError("case sequence row missing")
     return f"{REFERENCE_PREFIX}-{year}-{number:05d}"
+
+
+def _bump_sequence(organization_id: int, year: int) -> int | None:
+    """Add one to the year's counter and read it in one round trip (UPDATE ... RETURNING: PostgreSQL, SQLite
+    3.35+); None when the year has no row yet."""
+    meta = CaseSequence._meta
+    with connection.cursor() as cursor:
+        qn = connection.ops.quote_name
+        table, org, num = qn(meta.db_table), qn(meta.get_field("organization").column), qn("last_number")
+        cursor.execute(
+            f"UPDATE {table} SET {num} = {num} + 1 WHERE {org} = %s AND {qn('year')} = %s RETURNING {num}",  # noqa: S608
+            [organization_id, year],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 @transaction.atomic
@@ -154,6 +173,7 @@ def create_case(
     claim_currency: str = "",
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
+    language: str = "",
 ) -> CreatedCase:
     """Record a new case at status "received" and start its SLA clock.
 
@@ -161,6 +181,10 @@ def create_case(
     required. A staff member records cases of their own organization. With an ``idempotency_key``, repeating
     the same request returns the case already created (without its token); reusing the key for different
     content is a Conflict.
+
+    When the case has a contact email (given, or the customer's), the customer is sent an acknowledgement with
+    the reference and the status link, in ``language`` (else the customer's preferred language, else the
+    organization's default language).
     """
     if acting_user is not None:
         staff = require(acting_user, "case.work")
@@ -226,8 +250,20 @@ def create_case(
         claim_currency=currency(claim_currency, "claim_currency") if kind == Kind.CLAIM else "",
         received_at=received_at,
         idempotency_key=key,
+        language=_text(language) if _text(language) in dict(LANGUAGE_CHOICES) else "",
     )
-    check(case, exclude=["reference", "status_token_hash", "organization"])
+    # Field validation only: service, moment and customer were just read (their existence check would read them
+    # again), and the constraints cannot fail here (no score, escalation level 0, a fresh reference; a repeated
+    # idempotency key is looked up below and a concurrent one is caught as IntegrityError on save). Each
+    # constraint check cost a query inside a savepoint.
+    try:
+        case.full_clean(
+            exclude=["reference", "status_token_hash", "organization", "service", "moment", "customer"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        raise ValidationFailed({field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}) from exc
     fingerprint = ""
     if key is not None:
         # what the client sent, so a retry with the same body matches (the receipt time is only part of it if given)
@@ -260,7 +296,37 @@ def create_case(
         changes={**audit.snapshot(case, CASE_FIELDS), "reference": case.reference, "sla_due_at": case.due_at},
     )
     schedule_check(case, None)
+    _send_received_mail(case, token, language)
     return CreatedCase(case=case, status_token=token, created=True)
+
+
+def mail_language(case: Case, language: str = "") -> str:
+    """The language to write to the customer of a case in: the one chosen at intake, the customer's, the
+    organization's."""
+    if _text(language) in dict(LANGUAGE_CHOICES):
+        return _text(language)
+    return mail.customer_language(case)
+
+
+def _send_received_mail(case: Case, token: str, language: str) -> None:
+    """Tell the customer the case arrived: reference and status link, threaded like the case's other mail
+    (sent once the transaction commits; nobody to write to, or no consent to contact, sends nothing)."""
+    address = mail.customer_address(case)
+    if not address:
+        return
+    chosen = mail_language(case, language)
+    send_mail(
+        address,
+        "case_received",
+        {
+            "case": case,
+            "contact_name": case.contact_name or (case.customer.name if case.customer else ""),
+            "status_url": absolute_url(reverse("case-status", kwargs={"token": token})),
+        },
+        language=chosen,
+        headers={**mail.thread_headers(case), "Content-Language": chosen},
+        reply_to=mail.reply_to_address(case),
+    )
 
 
 def _existing(organization: Organization, key: str, fingerprint: str) -> Case | None:
