@@ -188,3 +188,17 @@ def test_a_counter_redeclared_with_other_labels_is_an_error() -> None:
 def test_counting_an_undeclared_counter_says_what_to_do() -> None:
     with pytest.raises(LookupError, match="define_counter"):
         metrics.count("never_declared")
+
+
+def test_open_and_breached_cases_are_gauges(world: Any) -> None:
+    from servicecycle.cases.models import Case
+    from tests.cases import builders
+
+    cases = [builders.complaint(world).case for _ in range(3)]
+    Case.objects.filter(pk=cases[0].pk).update(sla_state=Case.SlaState.BREACHED, escalation_level=1)
+    Case.objects.filter(pk=cases[1].pk).update(sla_state=Case.SlaState.BREACHED, escalation_level=2)
+    samples = _scrape()
+    assert samples[("servicecycle_cases_sla_breached", (("escalation_level", "1"),))] == 1.0
+    assert samples[("servicecycle_cases_sla_breached", (("escalation_level", "2"),))] == 1.0
+    open_total = sum(v for (name, _labels), v in samples.items() if name == "servicecycle_cases_open")
+    assert open_total == 3.0

@@ -67,3 +67,30 @@ def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
         ALLOWED_HOSTS="service.example.com",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_uploads_go_to_an_s3_bucket_when_one_is_configured() -> None:
+    show = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl, s.file_overwrite)"
+    )
+    result = _run(
+        "shell", "-v0", "-c", show, DEBUG="1", S3_BUCKET="servicecycle-files", S3_ENDPOINT_URL="http://127.0.0.1:9000"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "S3Storage",
+        "servicecycle-files",
+        "http://127.0.0.1:9000",
+        "media",
+        "private",
+        "False",
+    ]
+    local = _run(
+        "shell",
+        "-v0",
+        "-c",
+        "from django.core.files.storage import storages; print(type(storages['default']).__name__)",
+        DEBUG="1",
+    )
+    assert local.stdout.strip() == "FileSystemStorage"

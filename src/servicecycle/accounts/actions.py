@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from servicecycle.accounts.permissions import require
 from servicecycle.core import audit
 from servicecycle.core.changes import apply_changes, check_version, hash_token
 from servicecycle.core.errors import DomainError, ValidationFailed
+from servicecycle.core.models import AuditEvent
 from servicecycle.core.validation import check, fail
 
 User = get_user_model()
@@ -46,6 +48,8 @@ CUSTOMER_FIELDS = (
     "consent_marketing",
     "notes",
 )
+# customer fields holding personal data, replaced in the customer's audit trail on erasure
+ERASED_CUSTOMER_FIELDS = frozenset({"name", "email", "phone", "company", "notes"})
 TOKEN_PREFIX = "sc_"  # noqa: S105 - a visible prefix, not a secret
 
 
@@ -400,6 +404,77 @@ def update_customer(
             obj=customer,
             changes=changed,
         )
+    return customer
+
+
+# Personal data ------------------------------------------------------------------------------------------
+
+
+def _personal_data_customer(acting_user: Any, customer: Customer) -> Customer:
+    staff = require(acting_user, "customer.personal_data")
+    if customer.organization_id != staff.organization_id:
+        raise Http404
+    return customer
+
+
+@transaction.atomic
+def export_customer_data(*, acting_user: Any, customer: Customer) -> dict[str, Any]:
+    """Everything held about the customer: their record, and what every registered source keeps (cases,...)."""
+    from servicecycle.accounts import personal_data
+
+    customer = _personal_data_customer(acting_user, customer)
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "organization": customer.organization.name,
+        "customer": {
+            "id": customer.pk,
+            **audit.snapshot(customer, CUSTOMER_FIELDS),
+            "created_at": customer.created_at.isoformat(),
+            "updated_at": customer.updated_at.isoformat(),
+        },
+    }
+    for source in personal_data.sources():
+        data[source.name] = source.collect(customer)
+    audit.record(
+        actor=acting_user,
+        organization_id=customer.organization_id,
+        verb="customer.exported",
+        obj=customer,
+        changes={"sources": [source.name for source in personal_data.sources()]},
+    )
+    return data
+
+
+@transaction.atomic
+def erase_customer(*, acting_user: Any, customer: Customer, expected_version: int | None = None) -> Customer:
+    """Anonymize the customer on their request: the record keeps only an id-based name, every registered source
+    removes their words, contact details and files, and what statistics need stays (kinds, dates, scores)."""
+    from servicecycle.accounts import personal_data
+
+    _personal_data_customer(acting_user, customer)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    check_version(customer, expected_version)
+    summary = {source.name: source.erase(customer, acting_user=acting_user) for source in personal_data.sources()}
+    customer.name = personal_data.erased_name(customer)
+    customer.email = customer.phone = customer.company = customer.notes = ""
+    customer.consent_contact = customer.consent_surveys = customer.consent_marketing = False
+    customer.version = F("version") + 1
+    customer.save()
+    customer.refresh_from_db()
+    # the customer's own audit trail keeps the events, not the values that were erased
+    for event in AuditEvent.objects.filter(object_type=customer._meta.label_lower, object_id=customer.pk):
+        changes = {
+            key: (personal_data.ERASED if key in ERASED_CUSTOMER_FIELDS else value)
+            for key, value in (event.changes or {}).items()
+        }
+        AuditEvent.objects.filter(pk=event.pk).update(changes=changes, object_repr=customer.name)
+    audit.record(
+        actor=acting_user,
+        organization_id=customer.organization_id,
+        verb="customer.erased",
+        obj=customer,
+        changes=summary,
+    )
     return customer
 
 

@@ -136,6 +136,16 @@ class CustomerForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
+class CustomerEraseForm(forms.Form):
+    """The confirmation before a customer's personal data is erased."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the name, contact details, messages and files cannot be restored"),
+        error_messages={"required": _("Tick the box to confirm the erasure.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("token name"), max_length=100)
 

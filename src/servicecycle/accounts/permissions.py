@@ -20,11 +20,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # team leads edit the cycles of the services their teams own (see can_edit_cycle)
     "cycle.manage": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD}),
     "customer.manage": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD, Role.AGENT}),
+    # export everything held about a customer, or erase it on their request
+    "customer.personal_data": frozenset({Role.ADMIN, Role.MANAGER}),
     "audit.view": frozenset({Role.ADMIN, Role.MANAGER}),
     # every member sees the organization's cases (viewers read only); all but viewers work them
     "case.view": frozenset(Role.values),
     "case.work": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD, Role.AGENT}),
     "case.configure": frozenset({Role.ADMIN, Role.MANAGER}),
+    # every member reads surveys and their results; admins and managers design, open and invite
+    "survey.view": frozenset(Role.values),
+    "survey.design": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 MESSAGE_NOT_ALLOWED = "You do not have permission to do this."

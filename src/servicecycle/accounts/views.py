@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +15,7 @@ from servicecycle.accounts import actions
 from servicecycle.accounts.forms import (
     WEEKDAYS,
     CalendarDateForm,
+    CustomerEraseForm,
     CustomerForm,
     OrganizationForm,
     StaffCreateForm,
@@ -320,6 +324,43 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     return render(
         request, "accounts/customer_detail.html", {"customer": customer, "timeline": audit.timeline(customer)}
+    )
+
+
+@staff_required("customer.personal_data")
+def customer_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything held about the customer as a JSON download (their right of access)."""
+    customer = _customer(request, pk)
+    data = actions.export_customer_data(acting_user=request.user, customer=customer)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}-personal-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required("customer.personal_data")
+def customer_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the customer's personal data on their request, after a confirmation."""
+    customer = _customer(request, pk)
+    form = CustomerEraseForm(request.POST if request.method == "POST" else None, initial={"version": customer.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.erase_customer(
+                acting_user=request.user, customer=customer, expected_version=form.cleaned_data.get("version")
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("The customer's personal data was erased. Case statistics were kept."))
+            return redirect("customer-detail", pk=pk)
+    return render(
+        request,
+        "accounts/customer_erase.html",
+        {"customer": customer, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

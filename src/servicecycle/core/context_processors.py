@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from servicecycle.accounts.permissions import CAPABILITIES, staff_of
+from servicecycle.core.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,5 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"staff": None, "can": {}}
     return {
         "staff": staff,
+        "unread_notifications": Notification.objects.filter(recipient=staff, read_at__isnull=True).count(),
         "can": {cap.replace(".", "_"): staff.role in roles for cap, roles in CAPABILITIES.items()},
     }

@@ -33,3 +33,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.object_repr}"
+
+
+class Notification(models.Model):
+    """Something a staff member should look at, shown under the bell in the header (and usually also emailed)."""
+
+    organization_id = models.BigIntegerField(db_index=True)
+    recipient = models.ForeignKey("accounts.Staff", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=60)
+    # written in the recipient's language when it is created
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        verbose_name = _("notification")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PeriodicRun(models.Model):
+    """When a periodic task was last queued; a conditional UPDATE on this row lets one worker of many queue it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    last_enqueued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

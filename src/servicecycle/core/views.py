@@ -6,14 +6,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from servicecycle.accounts import two_step
 from servicecycle.accounts.models import Customer, Team
 from servicecycle.accounts.permissions import staff_of
 from servicecycle.catalog.models import Service
-from servicecycle.core.models import AuditEvent
+from servicecycle.core.models import AuditEvent, Notification
 from servicecycle.core.views_helpers import paginate, remember_language, staff_required
 from servicecycle.cycles import wheel
 from servicecycle.cycles.models import Moment
@@ -83,6 +88,9 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):  # type: ignore[no-untyped-def]
 
         response = super().form_valid(form)
+        if two_step.mark_pending_if_needed(self.request, form.get_user()):
+            verify = f"{reverse('login-verify')}?{urlencode({'next': self.get_success_url()})}"
+            response = HttpResponseRedirect(verify)
         staff = staff_of(form.get_user())
         if staff is None:
             messages.warning(self.request, _("This login has no staff profile in any organization yet."))
@@ -91,12 +99,22 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+RATE_LIMIT_RETRY_SECONDS = 60
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A public form or endpoint was used too often from one address: 429, and when to try again."""
+    response = render(request, "429.html", {"retry_after": RATE_LIMIT_RETRY_SECONDS}, status=429)
+    response["Retry-After"] = str(RATE_LIMIT_RETRY_SECONDS)
+    return response
 
 
 def locked_out(
@@ -110,3 +128,20 @@ def locked_out(
     if cool_off:
         response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
+
+
+@staff_required("view")
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member's notifications, newest first."""
+    staff = staff_of(request.user)
+    notes = Notification.objects.filter(recipient=staff)
+    unread = notes.filter(read_at__isnull=True).count()
+    return render(request, "core/notification_list.html", {"page": paginate(request, notes), "unread": unread})
+
+
+@require_POST
+@staff_required("view")
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark every notification of the signed-in staff member as read."""
+    Notification.objects.filter(recipient=staff_of(request.user), read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
