@@ -42,6 +42,10 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	DEBUG=1 MYPYPATH=src $(BIN)/mypy src/servicecycle
+ifneq ($(AUDIT),0)
+	@# known vulnerabilities of every pinned dependency (PyPI's advisory data; needs pypi.org, else AUDIT=0)
+	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict --progress-spinner off
+endif
 
 bench: install messages
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

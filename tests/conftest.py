@@ -73,3 +73,37 @@ def client_for(world: factories.World):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def admin_client_(client_for):  # type: ignore[no-untyped-def]
     return client_for("admin")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Any:
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def run_tasks(db: None, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run every queued background task that is due (mail, deadline checks), as the worker would, then return."""
+    from django.core.management import call_command
+
+    # Between tasks the worker closes stale connections; in a test that connection holds the test's transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--queue-name", "*", "--no-reload", verbosity=0)
+
+    return run
+
+
+@pytest.fixture
+def one_rate_window() -> Any:
+    """Stop the clock for a rate-limit test: django-ratelimit counts in fixed windows, and on a slow machine a
+    long burst of requests can straddle a window boundary and start counting afresh."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now().replace(minute=0, second=1, microsecond=0), tick=False):
+        yield

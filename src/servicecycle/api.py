@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, Throttled, ValidationError
 from ninja.security import HttpBearer, django_auth
+from ninja.throttling import UserRateThrottle
 
 from servicecycle.accounts.actions import authenticate_token
 from servicecycle.accounts.api import router as accounts_router
+from servicecycle.cases.api import router as cases_router
 from servicecycle.catalog.api import router as catalog_router
 from servicecycle.core.errors import DomainError
 from servicecycle.cycles.api import router as cycles_router
+from servicecycle.promises.api import router as promises_router
 
 
 class ApiTokenAuth(HttpBearer):
@@ -28,6 +33,17 @@ class ApiTokenAuth(HttpBearer):
         return staff
 
 
+class StaffRateThrottle(UserRateThrottle):
+    """Requests per signed-in user (per address before sign-in), at the rate ``API_RATE_LIMIT`` sets (read on
+    every request, so a deployment or a test can change it without reloading the API)."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        if self.rate != settings.API_RATE_LIMIT:
+            self.rate = settings.API_RATE_LIMIT
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+
 api = NinjaAPI(
     title="servicecycle API",
     version="1",
@@ -38,10 +54,22 @@ api = NinjaAPI(
     ),
     auth=[ApiTokenAuth(), django_auth],
     urls_namespace="api",
+    throttle=[StaffRateThrottle(settings.API_RATE_LIMIT)],
 )
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", cycles_router)
+api.add_router("/", cases_router)
+api.add_router("/", promises_router)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """429 with Retry-After (whole seconds), so clients know when to try again."""
+    wait = max(1, math.ceil(exc.wait or 1))
+    response = api.create_response(request, {"detail": f"Too many requests: try again in {wait} seconds."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @api.exception_handler(DomainError)

@@ -55,8 +55,15 @@ def serve(argv: list[str]) -> int:
 
 
 def worker(argv: list[str]) -> int:
-    """Background task worker (django-tasks database backend)."""
-    return manage(["db_worker", *argv])
+    """Background task worker (django-tasks database backend), with the periodic beat (core/periodic.py)."""
+    _django_setup()
+    import django
+
+    django.setup()
+    from servicecycle.core.periodic import start_beat
+
+    start_beat()
+    return manage(["db_worker", "--queue-name", "*", *argv])
 
 
 def analyze(argv: list[str]) -> int:

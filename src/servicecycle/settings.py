@@ -1,6 +1,6 @@
 """servicecycle settings: one file, every deployment value read from the environment (12-factor).
 
-Environment variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, EMAIL_URL, TIME_ZONE,
+Environment variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, EMAIL_URL, SITE_URL, CACHE_URL, TIME_ZONE,
 SECURE_COOKIES, DEFAULT_FROM_EMAIL, LOG_LEVEL, LOG_FORMAT, METRICS_TOKEN. See docs/deploy.md.
 """
 
@@ -81,11 +81,15 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "servicecycle.core",
     "servicecycle.accounts",
     "servicecycle.catalog",
     "servicecycle.cycles",
     "servicecycle.cases",
+    "servicecycle.promises",
     "servicecycle.surveys",
     "servicecycle.strategy",
     "servicecycle.analytics",
@@ -102,10 +106,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servicecycle.accounts.two_step.TwoStepMiddleware",  # password accepted, code still owed: only the code page
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "servicecycle.core.middleware.DomainErrorMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a view's @ratelimit(block=True) answers 429 via RATELIMIT_VIEW
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: per-view latency and status
@@ -207,9 +213,37 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads (case attachments) go to an S3-compatible bucket when S3_BUCKET is set (pip install ".[s3]"); the
+# credentials come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables. Objects stay private:
+# people get a file only through the app, which checks their permission and streams it.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default="media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# mailboxes read into cases, comma-separated "<organization slug>=<url>" with url maildir:///path or
+# imaps://user:password@host:993/INBOX, optionally ?address=<the address customers write to>&service=<id>
+CASE_MAILBOXES: list[str] = env.list("CASE_MAILBOXES", default=[])
+CASE_MAIL_EVERY_SECONDS = env.int("CASE_MAIL_EVERY_SECONDS", default=120)
+CASE_MAIL_MAX_BYTES = env.int("CASE_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# senders (addresses or @domains) whose mail goes to the quarantine instead of becoming cases
+CASE_MAIL_BLOCKED_SENDERS: list[str] = env.list("CASE_MAIL_BLOCKED_SENDERS", default=[])
+# files customers (and staff) attach to cases: the largest accepted file, and how many at once
+CASE_ATTACHMENT_MAX_BYTES = env.int("CASE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CASE_ATTACHMENT_MAX_FILES = env.int("CASE_ATTACHMENT_MAX_FILES", default=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -219,8 +253,22 @@ for _key, _value in _email.items():
     if _key != "EMAIL_BACKEND":
         globals()[_key] = _value
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicecycle <noreply@localhost>")
+# the address people reach the app at, for links in mail (status links, notifications)
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
+# Shared by every process for rate limits: set CACHE_URL=redis://127.0.0.1:6379/0 when running several workers.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+RATELIMIT_USE_CACHE = "default"
+OTP_TOTP_ISSUER = "servicecycle"
+RATELIMIT_VIEW = "servicecycle.core.views.rate_limited"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# a task running longer than this is taken for abandoned (its worker died) and queued again; see core/periodic.py
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=600)
+WORKER_BEAT_SECONDS = env.float("WORKER_BEAT_SECONDS", default=30.0)
+
+# per signed-in user (per address before sign-in); answers 429 with Retry-After beyond it
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/m")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from servicecycle.accounts import two_step_views
 from servicecycle.accounts import views as accounts
 from servicecycle.accounts.forms import StaffPasswordResetForm
 from servicecycle.analytics import views as analytics
@@ -14,6 +15,7 @@ from servicecycle.strategy import views as strategy
 
 auth_patterns = [
     path("login/", core.LoginView.as_view(), name="login"),
+    path("login/code/", two_step_views.login_verify, name="login-verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -36,6 +38,8 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("language/", accounts.set_language, name="set-language"),
     path("audit/", core.audit_log, name="audit-log"),
+    path("notifications/", core.notification_list, name="notifications"),
+    path("notifications/read/", core.notifications_read, name="notifications-read"),
     path("organization/", accounts.organization_detail, name="organization"),
     path("organization/edit/", accounts.organization_edit, name="organization-edit"),
     path("organization/hours/", accounts.working_hours_edit, name="working-hours"),
@@ -53,7 +57,10 @@ urlpatterns = [
     path("customers/new/", accounts.customer_create, name="customer-create"),
     path("customers/<int:pk>/", accounts.customer_detail, name="customer-detail"),
     path("customers/<int:pk>/edit/", accounts.customer_edit, name="customer-edit"),
+    path("customers/<int:pk>/export/", accounts.customer_export, name="customer-export"),
+    path("customers/<int:pk>/erase/", accounts.customer_erase, name="customer-erase"),
     path("account/tokens/", accounts.token_list, name="token-list"),
+    path("account/two-step/", two_step_views.two_step_settings, name="two-step"),
     path("account/tokens/<int:pk>/revoke/", accounts.token_revoke, name="token-revoke"),
     path("services/", catalog.service_list, name="service-list"),
     path("services/new/", catalog.service_create, name="service-create"),
@@ -73,6 +80,12 @@ urlpatterns = [
     path("services/<int:service_id>/cycle/moments/<int:pk>/edit/", cycles.moment_edit, name="moment-edit"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/remove/", cycles.moment_remove, name="moment-remove"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/move/", cycles.moment_move, name="moment-move"),
+    path("cases/", include("servicecycle.cases.urls")),
+    path("c/", include("servicecycle.cases.public_urls")),
+    path("promises/", include("servicecycle.promises.urls")),
+    path("p/", include("servicecycle.promises.public_urls")),
+    path("surveys/", include("servicecycle.surveys.urls")),
+    path("s/", include("servicecycle.surveys.public_urls")),
     path("api/v1/", api.urls),
     # normally answered earlier by core.health.OperationsEndpointsMiddleware; here so they resolve and reverse
     path("healthz", health.healthz, name="healthz"),

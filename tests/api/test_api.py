@@ -12,27 +12,6 @@ from servicecycle.core.models import AuditEvent
 from servicecycle.cycles.models import Moment
 from tests.factories import World
 
-
-@pytest.fixture
-def api_for(world: World):  # type: ignore[no-untyped-def]
-    """A client that sends a real bearer token of the given role's staff member."""
-
-    class TokenClient:
-        def __init__(self, role: str) -> None:
-            _token, self.raw = accounts.create_api_token(acting_user=world.by_role[role].user, name="tests")
-            self.client = Client()
-
-        def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-            kwargs: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {self.raw}"}
-            if body is not None:
-                kwargs.update(data=json.dumps(body), content_type="application/json")
-            elif params:
-                kwargs["data"] = params
-            return getattr(self.client, method)(f"/api/v1{path}", **kwargs)
-
-    return TokenClient
-
-
 ENDPOINTS = [
     ("get", "/teams"),
     ("get", "/staff"),
@@ -208,3 +187,17 @@ def test_openapi_schema_and_docs_are_served(db: None) -> None:
     assert docs.status_code == 200
     assert b"/static/ninja/swagger-ui-bundle.js" in docs.content  # vendored, no CDN at run time
     assert b"cdn." not in docs.content
+
+
+def test_api_answers_429_with_retry_after_beyond_the_rate_limit(
+    world: World, api_for: Any, settings: Any, one_rate_window: None
+) -> None:
+    settings.API_RATE_LIMIT = "3/m"
+    agent = api_for("agent")
+    statuses = [agent.call("get", "/services").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    response = agent.call("get", "/services")
+    assert int(response["Retry-After"]) >= 1
+    assert "Too many requests" in response.json()["detail"]
+    # another user has their own allowance
+    assert api_for("manager").call("get", "/services").status_code == 200

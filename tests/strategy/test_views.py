@@ -123,9 +123,9 @@ def test_life_cycle_page_query_count_does_not_grow_with_the_history(
     # 1 session, 1 user, 1 staff+organization, 1 service with owner team and organization, 1 demand history
     # settings, 1 demand periods, 1 stage changes with who made them, 3 for the session save
     # (savepoint, update, release)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(_url(world))
     _history(world, [(str(year), 100 + (year - 1990) ** 2) for year in range(1990, 2026)])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(_url(world))
     assert "<td>2025</td>" in response.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,15 +15,36 @@ from servicecycle.cycles.models import Moment
 
 
 @dataclass(frozen=True)
+class Signal:
+    """One measured figure of a moment: ``value`` as shown (e.g. 7 complaints in 90 days, 25 % broken) and
+    ``badness`` 0 (fine) .. 1 (worst), already made comparable by the capability that measured it."""
+
+    label: str
+    value: float
+    badness: float
+
+
+@dataclass(frozen=True)
 class MomentHealth:
     """How well a moment of truth is going, 0 (critical) .. 1 (healthy), with the figures behind it.
 
-    `score` is None while no capability measures the moment yet (no complaints, promises or survey
-    answers are recorded): the wheel then shows no heat colour rather than an invented number.
+    `score` is None while nothing measures the moment (no complaints, promises or survey answers are
+    recorded): the wheel then shows no heat colour rather than an invented number. Otherwise it is
+    1 minus the mean badness of the signals the capabilities report for the moment.
     """
 
     score: float | None = None
-    components: dict[str, float] = field(default_factory=dict)
+    components: dict[str, Signal] = field(default_factory=dict)
+
+
+# moment ids -> {signal key: Signal}; one function per capability (cases, promises, surveys), registered in
+# that app's AppConfig.ready() so the backbone never imports them. Each makes one aggregate query.
+HealthSource = Callable[[list[Moment]], dict[int, dict[str, Signal]]]
+_HEALTH_SOURCES: dict[str, HealthSource] = {}
+
+
+def register_health_source(name: str, source: HealthSource) -> None:
+    _HEALTH_SOURCES[name] = source
 
 
 def moments_of(service: Service) -> list[Moment]:
@@ -31,12 +53,21 @@ def moments_of(service: Service) -> list[Moment]:
 
 
 def moment_health(moments: list[Moment]) -> dict[int, MomentHealth]:
-    """Health per moment id.
-
-    The cases, promises and surveys capabilities feed this from their stored data; until they exist every
-    moment's score is None (no heat colouring), and no query is made.
-    """
-    return {m.pk: MomentHealth() for m in moments}
+    """Health per moment id, from every registered capability's signals (one query per capability)."""
+    components: dict[int, dict[str, Signal]] = {m.pk: {} for m in moments}
+    if moments:
+        for source in _HEALTH_SOURCES.values():
+            for moment_id, signals in source(moments).items():
+                if moment_id in components:
+                    components[moment_id].update(signals)
+    health = {}
+    for moment_id, signals in components.items():
+        if not signals:
+            health[moment_id] = MomentHealth()
+            continue
+        badness = sum(min(1.0, max(0.0, s.badness)) for s in signals.values()) / len(signals)
+        health[moment_id] = MomentHealth(score=round(1 - badness, 3), components=signals)
+    return health
 
 
 def get_moment_for_user(user: Any, service: Service, moment_id: Any, *, write: bool = False) -> Moment:

@@ -15,7 +15,9 @@ from servicecycle.accounts.models import Customer, Organization, Staff, Team
 from servicecycle.catalog import actions as catalog
 from servicecycle.catalog.models import Service
 from servicecycle.cycles import actions as cycles
+from servicecycle.demo.cases import load_cases
 from servicecycle.demo.data import DELIVERY_SURVEY, DEMAND_HISTORIES, DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.demo.promises import load_promises
 from servicecycle.strategy import actions as strategy
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import DemandPeriod
@@ -36,6 +38,8 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
     for organization_slug, service_name, from_launch, histories in DEMAND_HISTORIES:
         with transaction.atomic():
             _demand_history(organization_slug, service_name, from_launch, histories)
+    load_cases()
+    load_promises()
     return logins
 
 
