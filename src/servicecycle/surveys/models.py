@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
+from servicecycle.cases.models import Case
 from servicecycle.catalog.models import Service
 from servicecycle.cycles.models import Moment
 
@@ -48,6 +49,10 @@ class Survey(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Trigger(models.TextChoices):
+        CASE_CLOSED = "case_closed", _("A case of the customer is closed")
+        PROMISE_KEPT = "promise_kept", _("A promise to the customer is kept")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="surveys")
     titles = models.JSONField(_("title"), default=dict, help_text=_("{language: title}"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CUSTOM)
@@ -68,13 +73,25 @@ class Survey(models.Model):
     # the public link /s/<public_key>/ answers while the survey is open; None: no public link
     public_key = models.CharField(max_length=32, unique=True, null=True, blank=True)
     one_per_browser = models.BooleanField(_("one response per browser"), default=False)
+    # a recurring survey opens its next wave, of this many months, when the current one ends (None: no recurrence)
+    recur_months = models.PositiveSmallIntegerField(_("repeat every (months)"), null=True, blank=True)
+    # an invitation not answered after this many days gets one reminder (None: no reminder)
+    remind_after_days = models.PositiveSmallIntegerField(_("remind after (days)"), null=True, blank=True, default=7)
+    # contact rule: a customer invited (by any survey of the organization) within this many days is skipped
+    contact_gap_days = models.PositiveSmallIntegerField(
+        _("invite a customer at most once every (days)"), null=True, blank=True
+    )
+    trigger = models.CharField(_("invite automatically after"), max_length=20, choices=Trigger.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "status"], name="survey_org_status_idx")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="survey_org_status_idx"),
+            models.Index(fields=["organization", "trigger"], condition=~Q(trigger=""), name="survey_org_trigger_idx"),
+        ]
         verbose_name = _("survey")
 
     def __str__(self) -> str:
@@ -230,6 +247,15 @@ class Response(models.Model):
         related_name="+",
         verbose_name=_("moment of truth"),
     )
+    # closed loop: the follow-up case opened for a detractor's or an unsatisfied customer's answer
+    follow_up_case = models.OneToOneField(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_response",
+        verbose_name=_("follow-up case"),
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -306,10 +332,26 @@ class Invitation(models.Model):
     response = models.OneToOneField(
         Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
     )
+    # what made it, for invitations made automatically: "case:<id>" or "promise:<id>" (one per survey)
+    source = models.CharField(_("source"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["survey", "used_at"], name="invitation_survey_used_idx")]
+        indexes = [
+            models.Index(fields=["survey", "used_at"], name="invitation_survey_used_idx"),
+            models.Index(fields=["customer", "created_at"], name="invitation_customer_time_idx"),
+            models.Index(
+                fields=["sent_at"],
+                condition=Q(sent_at__isnull=False, reminded_at__isnull=True, used_at__isnull=True),
+                name="invitation_reminder_due_idx",
+            ),
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="invitation_unsent_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "source"], condition=~Q(source=""), name="unique_invitation_source"
+            )
+        ]
         verbose_name = _("invitation")
 
     def __str__(self) -> str:
