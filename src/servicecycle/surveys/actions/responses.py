@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from servicecycle.accounts.models import Customer, Staff
 from servicecycle.accounts.permissions import require
 from servicecycle.core.changes import hash_token
-from servicecycle.core.errors import Conflict, NotFound
+from servicecycle.core.errors import Conflict, NotFound, ValidationFailed
 from servicecycle.core.validation import fail
 from servicecycle.surveys.actions.design import (
     ATTRIBUTE_KINDS,
@@ -44,13 +44,36 @@ ANSWER_KEYS: dict[str, frozenset[str]] = {
 MAX_ANSWER_TEXT = 5000
 
 
+# One answer as the Answer table stores it, in this column order (the bulk loaders write these tuples as they are):
+ANSWER_COLUMNS = (
+    "question_id",
+    "attribute_id",
+    "value",
+    "importance",
+    "performance",
+    "competitor_performance",
+    "expectation",
+    "perception",
+    "text",
+)
+AnswerRow = tuple[int, int | None, int | None, int | None, int | None, int | None, int | None, int | None, str | None]
+
+
 @dataclass
 class _Given:
     """What one response says about one question: its answer rows and the codes/scores a condition tests."""
 
-    rows: list[Answer] = field(default_factory=list)
+    rows: list[AnswerRow] = field(default_factory=list)
     values: set[int] = field(default_factory=set)
     attributes: set[int] = field(default_factory=set)
+
+
+class Incomplete(ValidationFailed):
+    """The answers leave out a required question, answer a hidden one, or do not add up; names the question."""
+
+    def __init__(self, question: Question, message: str) -> None:
+        super().__init__({"answers": [message]})
+        self.question_id = question.pk
 
 
 def _label(question: Question, language: str) -> str:
@@ -115,11 +138,11 @@ def _read_answer(
     kind = question.kind
     if kind in (K.NPS, K.CSAT, K.CES, K.RATING):
         value = _score(question, label, entry, "value", index, question.scale_min, question.scale_max)
-        given.rows.append(Answer(question=question, value=value))
+        given.rows.append((question.pk, None, value, None, None, None, None, None, None))
         given.values.add(value)
     elif kind == K.SINGLE_CHOICE:
         value = _choice(question, label, entry.get("value"), f"{where}.value")
-        given.rows.append(Answer(question=question, value=value))
+        given.rows.append((question.pk, None, value, None, None, None, None, None, None))
         given.values.add(value)
     elif kind == K.MULTIPLE_CHOICE:
         chosen = entry.get("choices")
@@ -128,7 +151,7 @@ def _read_answer(
         codes = [_choice(question, label, raw, f"{where}.choices") for raw in chosen]
         if len(set(codes)) != len(codes):
             raise fail(f"{where}.choices", _("%(q)s: an option is chosen twice.") % {"q": label})
-        given.rows.extend(Answer(question=question, value=code) for code in codes)
+        given.rows.extend((question.pk, None, code, None, None, None, None, None, None) for code in codes)
         given.values.update(codes)
     elif kind == K.TEXT:
         text = entry.get("text")
@@ -140,12 +163,12 @@ def _read_answer(
                 f"{where}.text",
                 _("%(q)s: an answer may have at most %(n)d characters.") % {"q": label, "n": MAX_ANSWER_TEXT},
             )
-        given.rows.append(Answer(question=question, text=text))
+        given.rows.append((question.pk, None, None, None, None, None, None, None, text))
     elif kind == K.SERVQUAL_PAIR:
         low, high = question.scale_min, question.scale_max
         expectation = _score(question, label, entry, "expectation", index, low, high)
         perception = _score(question, label, entry, "perception", index, low, high)
-        given.rows.append(Answer(question=question, expectation=expectation, perception=perception))
+        given.rows.append((question.pk, None, None, None, None, None, expectation, perception, None))
     else:  # attribute kinds: one entry per attribute
         attribute = _attribute(question, label, entry.get("attribute"), attributes, f"{where}.attribute")
         if attribute.pk in given.attributes:
@@ -164,18 +187,12 @@ def _read_answer(
                         _("%(q)s: this grid does not rate a competitor.") % {"q": label},
                     )
                 competitor = _score(question, label, entry, "competitor_performance", index, low, high)
-            given.rows.append(
-                Answer(
-                    question=question,
-                    attribute=attribute,
-                    importance=_score(question, label, entry, "importance", index, low, high),
-                    performance=_score(question, label, entry, "performance", index, low, high),
-                    competitor_performance=competitor,
-                )
-            )
+            importance = _score(question, label, entry, "importance", index, low, high)
+            performance = _score(question, label, entry, "performance", index, low, high)
+            given.rows.append((question.pk, attribute.pk, None, importance, performance, competitor, None, None, None))
         else:
             value = _score(question, label, entry, "value", index, low, high)
-            given.rows.append(Answer(question=question, attribute=attribute, value=value))
+            given.rows.append((question.pk, attribute.pk, value, None, None, None, None, None, None))
 
 
 def _shown(question: Question, answered: dict[int, _Given]) -> bool:
@@ -186,34 +203,78 @@ def _shown(question: Question, answered: dict[int, _Given]) -> bool:
     return source is not None and bool(source.values & set(question.condition["values"]))
 
 
-def _check_complete(
-    questions: list[Question], answered: dict[int, _Given], attributes: dict[int, Attribute], language: str
-) -> None:
-    """Required questions answered, hidden ones left out, allocations adding up."""
-    attribute_count: dict[int, int] = defaultdict(int)
-    for attribute in attributes.values():
-        attribute_count[attribute.question_id] += 1
-    for question in questions:
-        label = _label(question, language)
-        given = answered.get(question.pk)
-        if not _shown(question, answered):
-            if given is not None:
-                raise fail("answers", _("%(q)s is not shown after these answers; leave it out.") % {"q": label})
-            continue
-        if given is None:
-            if question.required:
-                raise fail("answers", _("%(q)s needs an answer.") % {"q": label})
-            continue
-        if question.kind == K.IPA_GRID and question.required and len(given.attributes) < attribute_count[question.pk]:
-            raise fail("answers", _("%(q)s: rate every attribute.") % {"q": label})
-        if question.kind == K.ALLOCATION:
-            total = sum(row.value or 0 for row in given.rows)
-            if total != question.scale_max:
+class AnswerChecker:
+    """The rules a response's answers follow, for one survey: used by ``record_response`` and the file import.
+
+    ``rows(entries)`` checks one response's answer entries (see ``record_response``) and returns its answer
+    rows, or raises ValidationFailed naming ``answers[i].<key>`` (``Incomplete`` naming the question for a
+    required question left out, a hidden one answered, or an allocation that does not add up).
+    """
+
+    def __init__(self, questions: list[Question], attributes: dict[int, Attribute], language: str) -> None:
+        self.questions = questions
+        self.by_id = {q.pk: q for q in questions}
+        self.attributes = attributes
+        self.language = language
+        self.attribute_count: dict[int, int] = defaultdict(int)
+        for attribute in attributes.values():
+            self.attribute_count[attribute.question_id] += 1
+        self._labels: dict[int, str] = {}
+
+    def label(self, question: Question) -> str:
+        label = self._labels.get(question.pk)
+        if label is None:
+            label = self._labels[question.pk] = _label(question, self.language)
+        return label
+
+    def rows(self, entries: Sequence[Mapping[str, Any]]) -> list[AnswerRow]:
+        answered: dict[int, _Given] = {}
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                raise fail(f"answers[{index}]", _("Answer %(i)d must be a mapping with a question.") % {"i": index + 1})
+            raw = entry.get("question")
+            question = self.by_id.get(raw.pk if isinstance(raw, Question) else _whole(raw) or 0)
+            if question is None:
                 raise fail(
-                    "answers",
-                    _("%(q)s: the points must add up to %(total)d; they add up to %(sum)d.")
-                    % {"q": label, "total": question.scale_max, "sum": total},
+                    f"answers[{index}].question",
+                    _("Answer %(i)d names a question that is not part of this survey.") % {"i": index + 1},
                 )
+            label = self.label(question)
+            if question.kind not in ATTRIBUTE_KINDS and question.pk in answered:
+                raise fail(f"answers[{index}].question", _("%(q)s is answered twice.") % {"q": label})
+            _read_answer(question, label, entry, index, self.attributes, answered.setdefault(question.pk, _Given()))
+        self._check_complete(answered)
+        return [row for given in answered.values() for row in given.rows]
+
+    def _check_complete(self, answered: dict[int, _Given]) -> None:
+        """Required questions answered, hidden ones left out, allocations adding up."""
+        for question in self.questions:
+            given = answered.get(question.pk)
+            if not _shown(question, answered):
+                if given is not None:
+                    raise Incomplete(
+                        question,
+                        _("%(q)s is not shown after these answers; leave it out.") % {"q": self.label(question)},
+                    )
+                continue
+            if given is None:
+                if question.required:
+                    raise Incomplete(question, _("%(q)s needs an answer.") % {"q": self.label(question)})
+                continue
+            if (
+                question.kind == K.IPA_GRID
+                and question.required
+                and len(given.attributes) < self.attribute_count[question.pk]
+            ):
+                raise Incomplete(question, _("%(q)s: rate every attribute.") % {"q": self.label(question)})
+            if question.kind == K.ALLOCATION:
+                total = sum(row[2] or 0 for row in given.rows)
+                if total != question.scale_max:
+                    raise Incomplete(
+                        question,
+                        _("%(q)s: the points must add up to %(total)d; they add up to %(sum)d.")
+                        % {"q": self.label(question), "total": question.scale_max, "sum": total},
+                    )
 
 
 @transaction.atomic
@@ -274,24 +335,8 @@ def record_response(
         raise fail("answers", _("Give the answers as a list."))
 
     questions = list(survey.questions.order_by("position"))
-    by_id = {q.pk: q for q in questions}
     attributes = {a.pk: a for a in Attribute.objects.filter(question__survey=survey)}
-    answered: dict[int, _Given] = {}
-    for index, entry in enumerate(answers):
-        if not isinstance(entry, Mapping):
-            raise fail(f"answers[{index}]", _("Answer %(i)d must be a mapping with a question.") % {"i": index + 1})
-        raw = entry.get("question")
-        question = by_id.get(raw.pk if isinstance(raw, Question) else _whole(raw) or 0)
-        if question is None:
-            raise fail(
-                f"answers[{index}].question",
-                _("Answer %(i)d names a question that is not part of this survey.") % {"i": index + 1},
-            )
-        label = _label(question, language)
-        if question.kind not in ATTRIBUTE_KINDS and question.pk in answered:
-            raise fail(f"answers[{index}].question", _("%(q)s is answered twice.") % {"q": label})
-        _read_answer(question, label, entry, index, attributes, answered.setdefault(question.pk, _Given()))
-    _check_complete(questions, answered, attributes, language)
+    rows = AnswerChecker(questions, attributes, language).rows(answers)
 
     token_hash = hash_token(token) if token else None
     if token_hash is not None and Response.objects.filter(token_hash=token_hash).exists():
@@ -313,8 +358,5 @@ def record_response(
             response.save()
     except IntegrityError:  # the same link submitted twice at once
         raise Conflict(_("This survey link has already been used to answer."), field="token") from None
-    rows = [row for given in answered.values() for row in given.rows]
-    for row in rows:
-        row.response = response
-    Answer.objects.bulk_create(rows)
+    Answer.objects.bulk_create(Answer(response=response, **dict(zip(ANSWER_COLUMNS, row, strict=True))) for row in rows)
     return response
