@@ -388,3 +388,85 @@ def text_in(texts: dict[str, str] | None, language: str | None, fallback: str | 
         if lang and texts.get(lang):
             return texts[lang]
     return next((t for t in texts.values() if t), "")
+
+
+def _import_file_path(instance: ImportJob, filename: str) -> str:
+    import uuid
+    from pathlib import PurePath
+
+    return f"survey-imports/{instance.survey_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class ImportJob(models.Model):
+    """Responses loaded from a CSV or XLSX file made by another survey tool (see surveys/imports.py).
+
+    The stored file, its column mapping and the number of data rows committed so far let a failed or
+    interrupted import continue after its last committed batch without loading any response twice.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Queued")
+        CHECKING = "checking", _("Checking the file")
+        CHECKED = "checked", _("Checked: ready to import")
+        LOADING = "loading", _("Importing")
+        DONE = "done", _("Imported")
+        INVALID = "invalid", _("The file has errors")
+        FAILED = "failed", _("Interrupted")
+
+    class Mode(models.TextChoices):
+        CHECK_FIRST = "check_first", _("Check the whole file first; import nothing when any row has an error")
+        BATCHES = "batches", _("Check and import batch by batch; stop at the first batch with an error")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="import_jobs")
+    wave = models.ForeignKey(Wave, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=_import_file_path, max_length=255)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    columns = models.JSONField(_("columns"), default=list)  # the file's header, in order
+    mapping = models.JSONField(_("column mapping"), default=dict)  # {column: target}, see imports.TARGETS
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.CHECK_FIRST)
+    check_only = models.BooleanField(default=False)  # the queued run checks the file and stops
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    rows_total = models.PositiveIntegerField(_("data rows"), null=True, blank=True)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows imported"), default=0)  # committed with its batch
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(default=list)  # [{"row": n, "column": name, "message": text}], the first ones
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # a running import's last sign of life
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["survey", "-created_at"], name="importjob_survey_created_idx")]
+        verbose_name = _("response import")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.file_name}"
+
+
+class ImportedRespondent(models.Model):
+    """The respondent id another survey tool gave an imported response: each is imported once per survey."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    external_id = models.CharField(_("respondent id"), max_length=120)
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="imported_as")
+    job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "external_id"], name="unique_imported_respondent"),
+        ]
+        verbose_name = _("imported respondent")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.external_id}"
