@@ -438,6 +438,7 @@ class ImportJob(models.Model):
     rows_total = models.PositiveIntegerField(_("data rows"), null=True, blank=True)
     rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
     rows_done = models.PositiveIntegerField(_("rows imported"), default=0)  # committed with its batch
+    responses_created = models.PositiveIntegerField(_("responses imported"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(default=list)  # [{"row": n, "column": name, "message": text}], the first ones
     created_at = models.DateTimeField(auto_now_add=True)
