@@ -19,6 +19,7 @@ from servicecycle.catalog.api import router as catalog_router
 from servicecycle.core.errors import DomainError
 from servicecycle.cycles.api import router as cycles_router
 from servicecycle.promises.api import router as promises_router
+from servicecycle.surveys.api import router as surveys_router
 
 
 class ApiTokenAuth(HttpBearer):
@@ -48,7 +49,7 @@ api = NinjaAPI(
     title="servicecycle API",
     version="1",
     description=(
-        "Teams, staff, customers, services, offering decisions and cycles of service. "
+        "Teams, staff, customers, services, offering decisions, cycles of service, cases, promises and surveys. "
         "Authenticate with a personal token: `Authorization: Bearer <token>` (make one under Account → API tokens). "
         "Write endpoints follow the same role rules as the pages."
     ),
@@ -61,6 +62,7 @@ api.add_router("/", catalog_router)
 api.add_router("/", cycles_router)
 api.add_router("/", cases_router)
 api.add_router("/", promises_router)
+api.add_router("/", surveys_router)
 
 
 @api.exception_handler(Throttled)

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AwareDatetime, EmailStr
 
@@ -23,6 +23,7 @@ from servicecycle.cases.models import Case, CaseMessage
 from servicecycle.cases.queries import CASE_RELATED, get_case_for_user
 from servicecycle.core.api_schemas import ERRORS, BodyId, Pages, PathId, QueryId
 from servicecycle.core.errors import ValidationFailed
+from servicecycle.core.idempotency import clean_key, created_status, idempotency_header
 from servicecycle.core.notify import absolute_url
 
 router = Router(tags=["cases"])
@@ -216,14 +217,7 @@ def _status_url(token: str | None) -> str | None:
 def create_case(
     request: HttpRequest,
     payload: CaseIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=100,
-        description="Any unique string of yours: the same key and body again answers 200 with the same case; "
-        "the same key with another body answers 409.",
-    ),
+    idempotency_key: str | None = idempotency_header("case"),
 ) -> Any:
     data = payload.dict()
     received_at = data.get("received_at")
@@ -237,9 +231,9 @@ def create_case(
                 {"received_at": ["A case recorded through the API can be dated at most a year back."]}
             )
     data["contact_email"] = data["contact_email"] or ""
-    created = actions.create_case(acting_user=request.user, idempotency_key=idempotency_key, **data)
+    created = actions.create_case(acting_user=request.user, idempotency_key=clean_key(idempotency_key), **data)
     out = {**_case_out(created.case), "status_url": _status_url(created.status_token)}
-    return Status(201 if created.created else 200, out)
+    return Status(created_status(created.created), out)
 
 
 def _case_out(case: Case) -> dict[str, Any]:

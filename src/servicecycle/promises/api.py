@@ -13,12 +13,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AwareDatetime, EmailStr
 
 from servicecycle.accounts.permissions import require
 from servicecycle.core.api_schemas import ERRORS, MAX_ID, BodyId, Pages, PathId, QueryId
+from servicecycle.core.idempotency import clean_key, created_status, idempotency_header
 from servicecycle.promises import actions, queries
 from servicecycle.promises.models import Promise, Recovery, State
 
@@ -190,22 +191,15 @@ def list_promises(request: HttpRequest, filters: Query[PromiseFilters]) -> Any:
 def create_promise(
     request: HttpRequest,
     payload: PromiseIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=100,
-        description="Any unique string of yours: the same key and body again answers 200 with the same promise; "
-        "the same key with another body answers 409.",
-    ),
+    idempotency_key: str | None = idempotency_header("promise"),
 ) -> Any:
     staff = require(request.user, "case.work")
-    key = (idempotency_key or "").strip() or None
+    key = clean_key(idempotency_key)
     existed = key is not None and Promise.objects.filter(organization=staff.organization, idempotency_key=key).exists()
     data = payload.dict()
     data["customer_email"] = data["customer_email"] or ""
     promise = actions.create_promise(acting_user=request.user, idempotency_key=key, **data)
-    return Status(200 if existed else 201, (promise))
+    return Status(created_status(not existed), promise)
 
 
 @router.get("/promises/{promise_id}", response={200: PromiseOut, **ERRORS}, summary="One promise")
