@@ -42,7 +42,7 @@ from servicecycle.cases.actions.deadlines import managers_of
 from servicecycle.cases.models import Case
 from servicecycle.cases.sla import calendar_for
 from servicecycle.catalog.models import Service
-from servicecycle.core import audit, clock
+from servicecycle.core import audit, clock, events
 from servicecycle.core.changes import check_version, hash_token
 from servicecycle.core.errors import Conflict, DomainError, PermissionDenied
 from servicecycle.core.notify import absolute_url, notify_staff, send_mail
@@ -758,13 +758,15 @@ def mark_kept(*, acting_user: Any, promise: Promise, expected_version: int | Non
     _allow(promise, "mark_kept")
     promise.state = State.KEPT
     promise.kept_at = timezone.now()
-    return _save(
+    promise = _save(
         acting_user=acting_user,
         promise=promise,
         verb="promise.kept",
         changes={"state": [State.GIVEN, State.KEPT]},
         fields=["state", "kept_at"],
     )
+    events.promise_kept.send(sender=Promise, promise=promise)
+    return promise
 
 
 @transaction.atomic

@@ -11,3 +11,9 @@ class SurveysConfig(AppConfig):
         from servicecycle.surveys.health import satisfaction_signals
 
         register_health_source("surveys", satisfaction_signals)
+
+        from servicecycle.core import events
+        from servicecycle.surveys.actions.invitations import on_case_closed, on_promise_kept
+
+        events.case_closed.connect(on_case_closed, dispatch_uid="surveys.invite_after_case_closed")
+        events.promise_kept.connect(on_promise_kept, dispatch_uid="surveys.invite_after_promise_kept")

@@ -374,3 +374,75 @@ class PublicLinkForm(ActionForm):
 
 
 ATTRIBUTE_KIND_VALUES = ATTRIBUTE_KINDS
+
+
+class InviteForm(ActionForm):
+    """Who a round of mailed invitations goes to; the action checks the choices."""
+
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Who to invite"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("consented", gettext_lazy("Every customer who agreed to receive surveys")),
+            ("language", gettext_lazy("Those of them who prefer a language")),
+            ("service", gettext_lazy("Those of them who had a case or a promise about a service")),
+            ("pasted", gettext_lazy("The email addresses I paste")),
+        ],
+        initial="consented",
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False)
+    emails = forms.CharField(
+        label=gettext_lazy("Email addresses, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "Customers on file must have agreed to receive surveys; other addresses are invited as given."
+        ),
+    )
+    wave = forms.ModelChoiceField(
+        label=gettext_lazy("Wave"),
+        queryset=Wave.objects.none(),
+        required=False,
+        help_text=gettext_lazy("Empty: the wave running when each invitation is made."),
+    )
+
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
+            organization_id=survey.organization_id
+        ).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["wave"]).queryset = Wave.objects.filter(survey=survey)
+        cast(forms.ChoiceField, self.fields["language"]).choices = [("", "—")] + [
+            (code, str(label)) for code, label in LANGUAGE_CHOICES
+        ]
+
+
+class InvitationSettingsForm(ActionForm):
+    recur_months = forms.IntegerField(
+        label=gettext_lazy("Repeat the survey every (months)"),
+        required=False,
+        min_value=1,
+        max_value=24,
+        help_text=gettext_lazy("Each period is a wave of its own; the next one opens when the current one ends."),
+    )
+    remind_after_days = forms.IntegerField(
+        label=gettext_lazy("Remind those who have not answered after (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=gettext_lazy("One reminder at most. Empty: no reminder."),
+    )
+    contact_gap_days = forms.IntegerField(
+        label=gettext_lazy("Invite a customer at most once every (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=gettext_lazy("Counts invitations of every survey; customers invited more recently are left out."),
+    )
+    trigger = forms.ChoiceField(
+        label=gettext_lazy("Invite the customer automatically after"),
+        required=False,
+        choices=[("", gettext_lazy("No event")), *Survey.Trigger.choices],
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

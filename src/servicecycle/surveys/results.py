@@ -308,7 +308,7 @@ def comments(survey: Survey, filters: Filters, question_id: int | None, search: 
     answers = (
         filters.answers(survey)
         .filter(question__kind=K.TEXT, text__isnull=False)
-        .select_related("question", "response", "response__wave", "response__service")
+        .select_related("question", "response", "response__wave", "response__service", "response__follow_up_case")
         .order_by("-response__submitted_at", "-id")
     )
     if question_id:

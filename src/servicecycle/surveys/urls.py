@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from servicecycle.surveys import views
+from servicecycle.surveys import invitation_views, views
 
 urlpatterns = [
     path("", views.survey_list, name="survey-list"),
@@ -30,4 +30,11 @@ urlpatterns = [
     ),
     path("<int:pk>/waves/new/", views.wave_add, name="wave-add"),
     path("<int:pk>/invitations/new/", views.invitation_add, name="invitation-add"),
+    path("<int:pk>/invite/", invitation_views.survey_invite, name="survey-invite"),
+    path("<int:pk>/invitations/", invitation_views.survey_invitations, name="survey-invitations"),
+    path(
+        "<int:pk>/invitation-settings/",
+        invitation_views.survey_invitation_settings,
+        name="survey-invitation-settings",
+    ),
 ]

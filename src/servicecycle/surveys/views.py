@@ -24,6 +24,7 @@ from servicecycle.core.views_helpers import HtmxRequest, allow_charts, apply_dom
 from servicecycle.cycles.models import Moment
 from servicecycle.surveys import actions
 from servicecycle.surveys.actions.design import ATTRIBUTE_KINDS
+from servicecycle.surveys.actions.invitations import invitation_summary
 from servicecycle.surveys.forms import (
     AttributeForm,
     InvitationForm,
@@ -144,6 +145,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "readiness": readiness(survey, questions),
             "waves": list(survey.waves.order_by("starts_on", "pk")),
             "invitations": invitation_counts(survey),
+            "invite_summary": invitation_summary(survey),
             "public_url": absolute_url(reverse("survey-public", kwargs={"key": survey.public_key}))
             if survey.public_key
             else "",

@@ -16,7 +16,7 @@ from servicecycle.cases import mail as case_mail
 from servicecycle.cases.actions._common import allow, locked, require_worker, save_step
 from servicecycle.cases.actions.intake import currency, moment_of, money, service_of
 from servicecycle.cases.models import Case, CaseMessage, CasePause, Category, Kind, Priority, Status
-from servicecycle.core import audit
+from servicecycle.core import audit, events
 from servicecycle.core.changes import check_version
 from servicecycle.core.errors import DomainError
 from servicecycle.core.validation import fail
@@ -266,6 +266,7 @@ def close(
     changes = audit.diff(before, audit.snapshot(case, fields))
     case = save_step(acting_user=acting_user, case=case, verb="case.closed", changes=changes, now=now, fields=[*fields])
     case_mail.case_closed(case)
+    events.case_closed.send(sender=Case, case=case)
     return case
 
 

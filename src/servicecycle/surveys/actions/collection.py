@@ -26,6 +26,7 @@ from servicecycle.core.errors import NotFound
 from servicecycle.core.validation import fail
 from servicecycle.surveys.actions.design import _whole
 from servicecycle.surveys.actions.responses import record_response
+from servicecycle.surveys.closed_loop import schedule_follow_up
 from servicecycle.surveys.models import Draft, Invitation, Question, Response, Survey, Wave
 
 Outcome = Literal["recorded", "repeat", "used"]
@@ -66,6 +67,31 @@ def create_invitation(
     staff = require(acting_user, "survey.design")
     if survey.organization_id != staff.organization_id:
         raise NotFound(_("Survey not found."))
+    return new_invitation(
+        actor=acting_user,
+        survey=survey,
+        wave_id=wave_id,
+        customer_id=customer_id,
+        email=email,
+        language=language,
+    )
+
+
+def new_invitation(
+    *,
+    actor: Any,
+    survey: Survey,
+    wave_id: Any = None,
+    customer_id: Any = None,
+    email: str = "",
+    language: str = "",
+    token: str = "",
+    source: str = "",
+) -> tuple[Invitation, str]:
+    """``create_invitation`` once the caller is known to act for the survey's organization (a person who may
+    invite, or the background tasks with ``actor`` None). ``token`` and ``source`` are given by invitations
+    made in rounds and after events (see ``surveys.actions.invitations``), whose token is derived again to
+    remind; otherwise the token is random."""
     if survey.status == Survey.Status.CLOSED:
         raise fail("survey", _("This survey is closed; reopen it before inviting anyone."))
     customer = None
@@ -88,7 +114,7 @@ def create_invitation(
         language = customer.preferred_language
     else:
         language = survey.default_language
-    token = secrets.token_urlsafe(24)
+    token = token or secrets.token_urlsafe(24)
     invitation = Invitation(
         survey=survey,
         wave=wave or current_wave(survey),
@@ -96,16 +122,17 @@ def create_invitation(
         email=email,
         language=language,
         token_hash=hash_token(token),
+        source=source,
     )
-    invitation.full_clean(exclude=["survey", "wave", "customer", "response"])
+    invitation.full_clean(exclude=["survey", "wave", "customer", "response"], validate_constraints=False)
     invitation.save()
     audit.record(
-        actor=acting_user,
+        actor=actor,
         organization_id=survey.organization_id,
         verb="invitation.created",
         obj=invitation,
         scope=survey,
-        changes={"email": email, "customer": customer.pk if customer else None, "language": language},
+        changes={"email": email, "customer": customer.pk if customer else None, "language": language, "source": source},
     )
     return invitation, token
 
@@ -232,4 +259,5 @@ def submit_draft(
     locked.answers = {}
     locked.submitted_at = now
     locked.save(update_fields=["answers", "submitted_at", "updated_at"])
+    schedule_follow_up(response)
     return Submitted("recorded", response)
