@@ -86,6 +86,9 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "attribute-remove": ("POST", MANAGERS),
     "wave-add": ("GET", MANAGERS),
     "invitation-add": ("GET", MANAGERS),
+    "survey-invite": ("GET", MANAGERS),
+    "survey-invitations": ("GET", ALL),
+    "survey-invitation-settings": ("GET", MANAGERS),
     "case-reports": ("GET", ALL),  # figures of the own organization only
     "case-reports-export": ("GET", ALL),
     "case-file": ("GET", ALL),  # a case's files: every member, own organization only
