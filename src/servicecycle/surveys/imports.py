@@ -483,7 +483,9 @@ class RowReader:
         fields: dict[str, int] = {}
         groups: dict[int, list[tuple[int, str, Target]]] = {}
         order: list[Question] = []
-        for column, code in self.job.mapping.items():
+        mapping = self.job.mapping
+        ordered = sorted(mapping.items(), key=lambda item: where.get(item[0], -1))  # the file's column order
+        for column, code in ordered:
             if column not in where:
                 raise FileUnreadable(
                     _("The column %(c)s is mapped but the file has no such column.") % {"c": column},
@@ -507,6 +509,11 @@ class RowReader:
             if target.question.pk not in groups:
                 order.append(target.question)
             groups.setdefault(target.question.pk, []).append((where[column], column, target))
+        self.part_columns: dict[tuple[int, int | None], dict[str, str]] = {}
+        for group in groups.values():
+            for _index, column, target in group:
+                key = (target.question.pk, target.attribute.pk if target.attribute else None)  # type: ignore[union-attr]
+                self.part_columns.setdefault(key, {"question": column, "attribute": column})[target.part] = column
         return fields, [(q, groups[q.pk]) for q in sorted(order, key=lambda q: q.position)]
 
     def batches(
@@ -556,25 +563,21 @@ class RowReader:
             first_column[question.pk] = group[0][1]
             kind = question.kind
             if kind in ATTRIBUTE_KINDS:
-                per_attribute: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
-                for index, column, target in group:
+                per_attribute: dict[int, dict[str, Any]] = {}
+                for index, _column, target in group:
                     value = _given(cells[index])
                     if value is None:
                         continue
                     attribute = target.attribute
                     assert attribute is not None
-                    entry, cols = per_attribute.setdefault(
-                        attribute.pk, ({"question": question, "attribute": attribute.pk}, {"attribute": column})
-                    )
+                    entry = per_attribute.setdefault(attribute.pk, {"question": question, "attribute": attribute.pk})
                     entry[target.part] = value
-                    cols[target.part] = column
-                for entry, cols in per_attribute.values():
+                for attribute_pk, entry in per_attribute.items():
                     entries.append(entry)
-                    columns_of.append(cols)
+                    columns_of.append(self.part_columns[(question.pk, attribute_pk)])
                 continue
             entry = {"question": question}
-            cols = {"question": group[0][1]}
-            for index, column, target in group:
+            for index, _column, target in group:
                 value = _given(cells[index])
                 if value is None:
                     continue
@@ -585,10 +588,9 @@ class RowReader:
                 elif target.part == "text":
                     value = str(value)
                 entry[target.part] = value
-                cols[target.part] = column
             if len(entry) > 1:
                 entries.append(entry)
-                columns_of.append(cols)
+                columns_of.append(self.part_columns[(question.pk, None)])
         try:
             answers = self.checker.rows(entries)
         except Incomplete as exc:
@@ -598,7 +600,7 @@ class RowReader:
             match = _FIELD_PATH.match(exc.field or "")
             if match:
                 cols = columns_of[int(match["i"])]
-                column = cols.get(match["key"] or "", "") or next(iter(cols.values()))
+                column = cols.get(match["key"] or "question", "") or cols["question"]
             raise _RowError(column, exc.message) from None
         return Prepared(number, *respondent, answers)
 
