@@ -407,10 +407,29 @@ def test_command_imports_and_resumes(world: World, tmp_path: Path, monkeypatch: 
     probe = _start(world, s, path)
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps(probe.mapping))
+    real = imports.write_batch
+    calls = {"n": 0}
+
+    def failing(job: ImportJob, batch: imports.Batch) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("the database went away")
+        real(job, batch)
+
+    monkeypatch.setattr(imports, "write_batch", failing)
+    out, err = io.StringIO(), io.StringIO()
+    args = ["import_survey_responses", str(s.pk), str(path), "--mapping", str(mapping), "--batch-size", "3"]
+    with pytest.raises(SystemExit):
+        call_command(*args, stdout=out, stderr=err)
+    job = ImportJob.objects.exclude(pk=probe.pk).get()
+    assert f"interrupted: resume with --resume {job.pk}" in err.getvalue()
+    assert "imported 3/7 rows (3 responses)" in out.getvalue()
+    assert _counts(s)[0] == 3
+    monkeypatch.setattr(imports, "write_batch", real)
     out = io.StringIO()
-    call_command("import_survey_responses", str(s.pk), str(path), "--mapping", str(mapping), stdout=out)
-    assert "7 responses imported" in out.getvalue()
-    assert _counts(s)[0] == 7
+    call_command(*args, "--resume", str(job.pk), stdout=out)
+    assert "resuming job" in out.getvalue() and "7 responses imported from 7 rows" in out.getvalue()
+    assert _counts(s)[0] == 7 and _counts(s)[2] == 7
 
 
 def test_command_exits_1_with_the_errors(world: World, tmp_path: Path) -> None:

@@ -995,8 +995,8 @@ def resumable(job: ImportJob) -> bool:
     return job.status in (Status.CHECKING, Status.LOADING) and stale
 
 
-def queue(job: ImportJob, *, check_only: bool = False) -> None:
-    """Mark the job queued (its mapping checked) and hand it to a background worker."""
+def queue(job: ImportJob, *, check_only: bool = False, background: bool = True) -> None:
+    """Mark the job queued (its mapping checked) and hand it to a background worker (or to the caller's ``run``)."""
     from servicecycle.surveys.tasks import run_survey_import
 
     if not resumable(job):
@@ -1005,7 +1005,8 @@ def queue(job: ImportJob, *, check_only: bool = False) -> None:
     job.check_only = check_only
     job.status = Status.QUEUED
     job.save(update_fields=["check_only", "status"])
-    transaction.on_commit(lambda: run_survey_import.enqueue(job.pk))
+    if background:
+        transaction.on_commit(lambda: run_survey_import.enqueue(job.pk))
 
 
 # Starting a job ------------------------------------------------------------------------------------------
@@ -1027,10 +1028,12 @@ def start(
 
     from django.core.files import File
 
-    staff = require(acting_user, "survey.design")
-    survey = Survey.objects.filter(pk=survey.pk, organization_id=staff.organization_id).first()  # type: ignore[assignment]
-    if survey is None:
+    found = Survey.objects.filter(pk=survey.pk).first()
+    if found is None or (
+        acting_user is not None and require(acting_user, "survey.design").organization_id != found.organization_id
+    ):
         raise NotFound(_("Survey not found."))
+    survey = found
     if survey.status == Survey.Status.DRAFT:
         raise fail("file", _("Open the survey before importing responses: a draft's questions may still change."))
     if wave is not None and wave.survey_id != survey.pk:
@@ -1071,9 +1074,8 @@ def start(
 
 def set_mapping(*, acting_user: Any, job: ImportJob, mapping: Mapping[str, str], mode: str | None = None) -> ImportJob:
     """Confirm the job's column mapping (and mode), checked against the survey and the file's header."""
-    staff = require(acting_user, "survey.design")
     survey = job.survey
-    if staff.organization_id != survey.organization_id:
+    if acting_user is not None and require(acting_user, "survey.design").organization_id != survey.organization_id:
         raise NotFound(_("Survey not found."))
     if not resumable(job) or job.rows_done:
         raise fail("mapping", _("This import has started: its mapping can no longer change."))
