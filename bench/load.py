@@ -151,8 +151,8 @@ def seed(counts: dict[str, int], seconds: float, run: str) -> World:
         )
         for n in range(counts["inbox"])
     ]
-    log(f"seeding: {counts['inbox'] * 10} new cases for the agents to pick up")
-    for n in range(counts["inbox"] * 10):
+    log(f"seeding: {counts['inbox'] * 5} new cases for the agents to pick up")
+    for n in range(counts["inbox"] * 5):
         cases.create_case(
             acting_user=None,
             organization=organization,
@@ -166,7 +166,7 @@ def seed(counts: dict[str, int], seconds: float, run: str) -> World:
         )
 
     # each desk: enough drafts for one a journey for the whole run, and a few requests already waiting
-    drafts_per_desk = int(seconds / (THINK[0] * 2 + PAUSE[0])) + 10
+    drafts_per_desk = int(seconds / (THINK[0] * 3 + PAUSE[0])) + 10  # the quickest journey: three thinks, a pause
     waiting_per_desk = 5
     log(f"seeding: {counts['promise']} promise desks, {drafts_per_desk + waiting_per_desk} promises each")
     due = timezone.now() + timedelta(days=14)
@@ -676,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started where Ctrl+C was ignored (a background job)
     counts = split_users(users)
     seconds = minutes * 60
     var = shared.SC_VAR  # shares the collected static files with the other bench
@@ -728,7 +729,9 @@ def main(argv: list[str] | None = None) -> int:
             world.results = str(Path(scratch) / "results.json")
             world_file = Path(scratch) / "world.json"
             world_file.write_text(json.dumps(asdict(world)))
-            child = subprocess.Popen([sys.executable, __file__, "--swarm", str(world_file)], cwd=ROOT)
+            child = subprocess.Popen(
+                [sys.executable, __file__, "--swarm", str(world_file)], cwd=ROOT, start_new_session=True
+            )
             cleanup.processes.append(child)  # type: ignore[arg-type]
             if child.wait(timeout=seconds + 300):
                 print(f"load: the locust process failed (exit status {child.returncode})")
