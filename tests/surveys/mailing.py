@@ -39,7 +39,7 @@ def drain(run_tasks: Any, capture: Any, rounds: int = 6) -> None:
             return
 
 
-def link_in(body: str) -> str:
-    found = LINK.search(body)
+def link_in(body: Any) -> str:
+    found = LINK.search(str(body))
     assert found, body
     return found.group(0)

@@ -28,6 +28,11 @@ def _recurring(world: World, months: int = 3) -> tuple[Survey, Question]:
     return s, q
 
 
+def _end(wave: Wave) -> dt.date:
+    assert wave.ends_on is not None
+    return wave.ends_on
+
+
 def test_months_are_added_to_the_end_of_shorter_months() -> None:
     assert add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
     assert add_months(dt.date(2027, 11, 15), 3) == dt.date(2028, 2, 15)
@@ -45,8 +50,8 @@ def test_setting_a_recurrence_opens_the_first_wave_today(world: World) -> None:
 def test_the_next_wave_opens_when_the_current_one_ends_and_only_once(world: World) -> None:
     survey, _q = _recurring(world)
     first = Wave.objects.get(survey=survey)
-    assert open_next_wave(survey, first.ends_on) is None  # still running on its last day
-    day_after = first.ends_on + dt.timedelta(days=1)
+    assert open_next_wave(survey, _end(first)) is None  # still running on its last day
+    day_after = _end(first) + dt.timedelta(days=1)
     second = open_next_wave(survey, day_after)
     assert second is not None
     assert (second.starts_on, second.ends_on) == (day_after, add_months(day_after, 3) - dt.timedelta(days=1))
@@ -59,16 +64,16 @@ def test_the_next_wave_opens_when_the_current_one_ends_and_only_once(world: Worl
 def test_a_long_pause_opens_the_wave_containing_today_not_the_missed_ones(world: World) -> None:
     survey, _q = _recurring(world, months=1)
     first = Wave.objects.get(survey=survey)
-    much_later = first.ends_on + dt.timedelta(days=100)
+    much_later = _end(first) + dt.timedelta(days=100)
     wave = open_next_wave(survey, much_later)
-    assert wave is not None and wave.starts_on <= much_later <= wave.ends_on  # type: ignore[operator]
+    assert wave is not None and wave.starts_on <= much_later <= _end(wave)
     assert Wave.objects.filter(survey=survey).count() == 2
 
 
 def test_closed_or_non_recurring_surveys_open_no_wave(world: World) -> None:
     survey, _q = _recurring(world)
     first = Wave.objects.get(survey=survey)
-    later = first.ends_on + dt.timedelta(days=1)  # type: ignore[operator]
+    later = _end(first) + dt.timedelta(days=1)
     actions.set_survey_status(acting_user=world.admin.user, survey=survey, status=Survey.Status.CLOSED)
     survey.refresh_from_db()
     assert open_next_wave(survey, later) is None
@@ -81,7 +86,7 @@ def test_closed_or_non_recurring_surveys_open_no_wave(world: World) -> None:
 def test_responses_stay_apart_and_the_results_trend_by_wave(world: World, client_for: Any) -> None:
     survey, q = _recurring(world)
     first = Wave.objects.get(survey=survey)
-    second = open_next_wave(survey, first.ends_on + dt.timedelta(days=1))  # type: ignore[operator]
+    second = open_next_wave(survey, _end(first) + dt.timedelta(days=1))
     assert second is not None
     for wave, scores in ((first, [10, 9, 3, 8]), (second, [10, 10, 9, 6, 9])):
         for score in scores:
