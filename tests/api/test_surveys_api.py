@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from servicecycle.core.models import AuditEvent
 from servicecycle.surveys import actions
@@ -173,6 +174,73 @@ def test_list_query_counts_do_not_grow_with_rows(
         assert body["count"] > 1, path
     # pinned: the token (with its staff member), the survey for the nested lists, the page's count and rows
     assert counts == {"/surveys": 3, **{path: 4 for path in paths[1:]}}
+
+
+def _endpoints(o: dict[str, Any], draft: Survey) -> tuple[list[str], list[tuple[str, str, Any]]]:
+    """The survey endpoints: the reads (every member) and the design writes (administrators and managers)."""
+    s, d = o["survey"].pk, draft.pk
+    question = actions.add_question(
+        acting_user=draft.created_by, survey=draft, kind=K.ALLOCATION, texts={"en": "Share 100 points"}
+    )
+    attribute = actions.add_attribute(acting_user=draft.created_by, question=question, texts={"en": "Speed"})
+    response = Response.objects.filter(survey_id=s).first()
+    assert response is not None
+    reads = [
+        "/surveys",
+        f"/surveys/{s}",
+        f"/surveys/{s}/waves",
+        f"/surveys/{s}/responses",
+        f"/surveys/{s}/responses/{response.pk}",
+        f"/surveys/{s}/results",
+        f"/surveys/{s}/comments",
+    ]
+    writes = [
+        ("post", "/surveys", {"titles": {"en": "New"}}),
+        ("patch", f"/surveys/{d}", {"version": draft.version, "titles": {"en": "Renamed"}}),
+        ("post", f"/surveys/{s}/status", {"version": o["survey"].version, "status": "closed"}),
+        ("post", f"/surveys/{d}/questions/reorder", {"question_ids": [question.pk]}),
+        ("patch", f"/surveys/{d}/questions/{question.pk}", {"version": 1, "required": False}),
+        ("post", f"/surveys/{d}/questions/{question.pk}/attributes", {"texts": {"en": "Price"}}),
+        ("patch", f"/surveys/{d}/questions/{question.pk}/attributes/{attribute.pk}", {"texts": {"en": "Pace"}}),
+        ("delete", f"/surveys/{d}/questions/{question.pk}/attributes/{attribute.pk}", None),
+        ("delete", f"/surveys/{d}/questions/{question.pk}", None),
+        ("post", f"/surveys/{d}/questions", {"kind": "nps", "texts": {"en": "Recommend?"}}),
+        ("post", f"/surveys/{s}/waves", {"name": "Extra", "starts_on": "2027-01-01"}),
+    ]
+    return reads, writes
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "lead", "agent", "viewer"])
+def test_every_endpoint_follows_the_page_roles(world: World, api_for: Any, role: str) -> None:
+    o = _open_survey(world)
+    _record(world, o, comment="Fine")
+    draft = builders.survey(world.manager, "Draft")
+    reads, writes = _endpoints(o, draft)
+    api = api_for(role)
+    for path in reads:
+        assert api.call("get", path).status_code == 200, path
+    designs = role in ("admin", "manager")
+    design_events = AuditEvent.objects.filter(
+        actor=world.by_role[role].user, verb__regex=r"^(survey|question|attribute|wave)\."
+    )
+    before = design_events.count()
+    for method, path, body in writes:
+        status = api.call(method, path, body).status_code
+        assert (status in (200, 201, 204)) if designs else status == 403, (method, path, status)
+    events = design_events.count() - before
+    assert events == (len(writes) - 1 if designs else 0)  # putting the one question in its place changes nothing
+
+
+def test_without_a_token_every_survey_endpoint_answers_401(world: World) -> None:
+    o = _open_survey(world)
+    _record(world, o)
+    reads, writes = _endpoints(o, builders.survey(world.manager, "Draft"))
+    client = Client()
+    for path in reads:
+        assert client.get(f"/api/v1{path}").status_code == 401, path
+    for method, path, body in [*writes, ("post", f"/surveys/{o['survey'].pk}/responses", {"answers": []})]:
+        response = getattr(client, method)(f"/api/v1{path}", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 401, (method, path)
 
 
 def test_another_organizations_surveys_answer_404(world: World, api_for: Any) -> None:
