@@ -320,6 +320,13 @@ def swarm(world_path: str) -> int:
             self.client.close()
             self.client.mount("http://", FromAddress(address))
 
+        def page(self, url: str, name: str, needs: str, client: Any = None) -> str:
+            """GET a page the journey goes on from: without the form field ``needs`` it counts as an error."""
+            with (client or self.client).get(url, name=name, catch_response=True) as answer:
+                if answer.status_code == 200 and f'name="{needs}"' not in answer.text:
+                    answer.failure(f"{url} has no {needs} field")
+                return str(answer.text)
+
         def sign_in(self, email: str, client: Any = None) -> None:
             client = client or self.client
             page = client.get("/accounts/login/", name="sign-in: form")
@@ -338,15 +345,15 @@ def swarm(world_path: str) -> int:
         @task
         def complaint(self) -> None:
             self.as_new_customer()
-            form = self.client.get(f"/c/{SLUG}/", name="complaint: form")
-            submission = re.search(r'name="submission" value="([^"]*)"', form.text)
+            form = self.page(f"/c/{SLUG}/", "complaint: form", needs="submission")
+            submission = re.search(r'name="submission" value="([^"]*)"', form)
             think()
             n = next(numbers)
             subject = f"Load {world.run} complaint {n}"
             with self.client.post(
                 f"/c/{SLUG}/",
                 data={
-                    "csrfmiddlewaretoken": csrf(form.text),
+                    "csrfmiddlewaretoken": csrf(form),
                     "submission": submission.group(1) if submission else "",
                     "kind": "complaint",
                     "service": str(random.choice(world.service_ids)),
@@ -385,13 +392,13 @@ def swarm(world_path: str) -> int:
                 self.client.get("/cases/", name="inbox: open cases")
                 return
             pk = mine[0]
-            page = self.client.get(f"/cases/{pk}/", name="inbox: case page")
-            version = re.search(r'name="acknowledge-version" value="(\d+)"', page.text)
+            page = self.page(f"/cases/{pk}/", "inbox: case page", needs="acknowledge-version")
+            version = re.search(r'name="acknowledge-version" value="(\d+)"', page)
             think()
             if version is None:
                 return
             panel = self.step(
-                pk, "acknowledge", {"csrfmiddlewaretoken": csrf(page.text), "acknowledge-version": version.group(1)}
+                pk, "acknowledge", {"csrfmiddlewaretoken": csrf(page), "acknowledge-version": version.group(1)}
             )
             version = re.search(r'name="assign-version" value="(\d+)"', panel)
             think()
@@ -436,14 +443,15 @@ def swarm(world_path: str) -> int:
         def promise(self) -> None:
             if self.drafts:  # the salesperson asks the team about the next promise they would like to make
                 pk = self.drafts.pop(0)
-                page = self.promiser.get(f"/promises/{pk}/", name="promise: draft")
-                version = re.search(r'name="request-version" value="(\d+)"', page.text)
+                page = self.page(f"/promises/{pk}/", "promise: draft", needs="request-version", client=self.promiser)
+                version = re.search(r'name="request-version" value="(\d+)"', page)
                 think()
                 if version is not None:
-                    self.promiser.post(
+                    self.act(
+                        self.promiser,
                         f"/promises/{pk}/request/",
-                        data={"csrfmiddlewaretoken": csrf(page.text), "request-version": version.group(1)},
-                        name="promise: ask the team",
+                        {"csrfmiddlewaretoken": csrf(page), "request-version": version.group(1)},
+                        "promise: ask the team",
                     )
                 think()
             requests_page = self.client.get("/promises/requests/", name="promise: requests")
@@ -455,15 +463,15 @@ def swarm(world_path: str) -> int:
             think()
             if found is None:
                 return
-            self.client.post(
-                f"/promises/{found.group(1)}/confirm/",
-                data={
-                    "csrfmiddlewaretoken": csrf(requests_page.text),
-                    "confirm-version": found.group(2),
-                    "back": "requests",
-                },
-                name="promise: confirm",
-            )
+            token = csrf(requests_page.text)
+            data = {"csrfmiddlewaretoken": token, "confirm-version": found.group(2), "back": "requests"}
+            self.act(self.client, f"/promises/{found.group(1)}/confirm/", data, "promise: confirm")
+
+        def act(self, client: Any, url: str, data: dict[str, str], name: str) -> None:
+            """A promise action: done, it redirects; refused, it shows the page again with the reason."""
+            with client.post(url, data=data, name=name, catch_response=True) as answer:
+                if answer.status_code == 200 and not answer.history:
+                    answer.failure(f"{url} was refused")
 
     class Survey(Person):
         fixed_count = world.counts["survey"]
@@ -472,15 +480,15 @@ def swarm(world_path: str) -> int:
         def survey(self) -> None:
             self.as_new_customer()
             url = f"/s/{world.survey_key}/"
-            page = self.client.get(url, name="survey: page")
-            submission = re.search(r'name="submission" value="([^"]*)"', page.text)
+            page = self.page(url, "survey: page", needs="submission")
+            submission = re.search(r'name="submission" value="([^"]*)"', page)
             think()
             marker = f"Load {world.run} answer {next(numbers)}"
             q = world.questions
             with self.client.post(
                 f"{url}?page=1",
                 data={
-                    "csrfmiddlewaretoken": csrf(page.text),
+                    "csrfmiddlewaretoken": csrf(page),
                     "submission": submission.group(1) if submission else "",
                     f"q{q['csat']}": str(random.randint(1, 5)),
                     f"q{q['nps']}": str(random.randint(0, 10)),
@@ -733,7 +741,12 @@ def main(argv: list[str] | None = None) -> int:
                 [sys.executable, __file__, "--swarm", str(world_file)], cwd=ROOT, start_new_session=True
             )
             cleanup.processes.append(child)  # type: ignore[arg-type]
-            if child.wait(timeout=seconds + 300):
+            try:
+                status = child.wait(timeout=seconds + 300)  # the ramp (at most 120 s) and the stop (30 s) fit
+            except subprocess.TimeoutExpired:
+                print(f"load: the locust process did not finish within {seconds + 300:.0f} s")
+                return 1
+            if status:
                 print(f"load: the locust process failed (exit status {child.returncode})")
                 return 1
             results = json.loads(Path(world.results).read_text())
