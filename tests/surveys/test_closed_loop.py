@@ -62,7 +62,7 @@ def test_a_detractor_gets_one_follow_up_case_for_the_services_owner_team(
     case = Case.objects.get()
     assert response.follow_up_case == case
     assert (case.customer, case.service, case.kind, case.status) == (ana, world.service, "complaint", "received")
-    assert world.service.owner_team == world.owner_team  # the service's owner team handles it
+    assert case.team == world.owner_team  # the service's owner team handles it
     assert "After delivery" in case.subject and "The driver was rude." in case.description
     assert "Would you recommend us?: 3" in case.description
     assert AuditEvent.objects.filter(verb="response.follow_up_opened", object_id=response.pk).exists()

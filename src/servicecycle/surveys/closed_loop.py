@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from servicecycle.cases.actions.intake import create_case
 from servicecycle.cases.models import Case, Kind
+from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.surveys.models import Answer, Question, Response, text_in
 
@@ -107,7 +108,12 @@ def open_follow_up(response_id: int) -> Case | None:
         if not unhappy:
             return None
         service_id = response.service_id or response.survey.service_id
-        if service_id is None:
+        service = (
+            Service.objects.filter(pk=service_id, organization_id=response.survey.organization_id).first()
+            if service_id is not None
+            else None
+        )
+        if service is None:
             log.info("response %s calls for a follow-up but neither it nor its survey names a service", response.pk)
             return None
         subject, description = _description(response, unhappy)
@@ -116,7 +122,8 @@ def open_follow_up(response_id: int) -> Case | None:
             organization=response.survey.organization,
             kind=Kind.COMPLAINT,
             channel=Case.Channel.WEB_FORM,
-            service_id=service_id,
+            service_id=service.pk,
+            team_id=service.owner_team_id,
             moment_id=response.moment_id,
             customer_id=customer.pk,
             subject=subject[:200],

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
+from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Team
 from servicecycle.accounts.permissions import require
 from servicecycle.cases import mail, sla
 from servicecycle.cases.actions._common import schedule_check
@@ -86,6 +86,16 @@ def moment_of(service: Service, moment_id: Any) -> Moment | None:
         return Moment.objects.get(pk=int(moment_id), service=service)
     except (Moment.DoesNotExist, ValueError, TypeError):
         raise fail("moment", _("Choose a moment of truth of the case's service.")) from None
+
+
+def team_of(organization_id: int, team_id: Any) -> Team | None:
+    """The team that handles the case when it is known at intake (a survey's follow-up goes to the service's owner)."""
+    if team_id in (None, ""):
+        return None
+    try:
+        return Team.objects.get(pk=int(team_id), organization_id=organization_id)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise fail("team", _("Choose one of your organization's teams.")) from None
 
 
 def customer_of(organization_id: int, customer_id: Any) -> Customer | None:
@@ -174,6 +184,7 @@ def create_case(
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
     language: str = "",
+    team_id: Any = None,
 ) -> CreatedCase:
     """Record a new case at status "received" and start its SLA clock.
 
@@ -207,6 +218,7 @@ def create_case(
     service = service_of(organization.pk, service_id)
     moment = moment_of(service, moment_id)
     customer = customer_of(organization.pk, customer_id)
+    team = team_of(organization.pk, team_id)
     given_received_at = received_at
     if received_at is None:
         received_at = now
@@ -237,6 +249,7 @@ def create_case(
         service=service,
         moment=moment,
         customer=customer,
+        team=team,
         contact_name=_text(contact_name),
         contact_email=_text(contact_email).lower(),
         subject=subject[:200],
@@ -258,7 +271,7 @@ def create_case(
     # constraint check cost a query inside a savepoint.
     try:
         case.full_clean(
-            exclude=["reference", "status_token_hash", "organization", "service", "moment", "customer"],
+            exclude=["reference", "status_token_hash", "organization", "service", "moment", "customer", "team"],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -293,7 +306,12 @@ def create_case(
         organization_id=organization.pk,
         verb="case.created",
         obj=case,
-        changes={**audit.snapshot(case, CASE_FIELDS), "reference": case.reference, "sla_due_at": case.due_at},
+        changes={
+            **audit.snapshot(case, CASE_FIELDS),
+            "reference": case.reference,
+            "sla_due_at": case.due_at,
+            **({"team": team.pk} if team is not None else {}),
+        },
     )
     schedule_check(case, None)
     _send_received_mail(case, token, language)
