@@ -324,3 +324,34 @@ def test_the_invitation_list_shows_states_pages_and_an_empty_state(
     assert body.count("<tr>") == 2  # the header and the one mailed invitation
     assert "Page 1 of 2" in client.get(url).content.decode()
     assert "No invitation in this state." in client.get(url + "?status=answered").content.decode()
+
+
+def test_unknown_customers_and_foreign_waves_are_refused_and_nothing_is_saved(
+    world: World, run_tasks: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    survey, _q = _survey(world)
+    other_survey, _ = _survey(world)
+    foreign_wave = actions.add_wave(
+        acting_user=world.admin.user, survey=other_survey, name="Spring", starts_on=timezone.localdate()
+    )
+    customer(world, "Ana Ruiz", "ana@example.test")
+    stranger = customer(world, "Ola Other", "ola@example.test")
+    stranger.organization = world.outsider.organization
+    stranger.save()
+    with pytest.raises(DomainError) as raised:
+        actions.create_invitation(acting_user=world.admin.user, survey=survey, customer_id=stranger.pk)
+    assert raised.value.field == "customer" and raised.value.message == "Unknown customer."
+    with pytest.raises(DomainError) as raised:
+        actions.create_invitation(acting_user=world.admin.user, survey=survey, customer_id="999999")
+    assert raised.value.field == "customer"
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as raised:
+        invitations.start_round(
+            acting_user=world.admin.user, survey=survey, audience="consented", wave_id=foreign_wave.pk
+        )
+    assert raised.value.field == "wave"
+    # an event naming a customer of another organization invites nobody
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invitations.invite_for_event(survey_id=survey.pk, customer_id=stranger.pk, source="case:1") == "unknown"
+    drain(run_tasks, django_capture_on_commit_callbacks)
+    assert Invitation.objects.count() == 0 and mail.outbox == []
+    assert not AuditEvent.objects.filter(verb="survey.invitations_queued").exists()

@@ -462,7 +462,7 @@ def invite_for_event(*, survey_id: int, customer_id: int, source: str) -> str:
         return "closed"
     customer = Customer.objects.filter(pk=customer_id, organization_id=survey.organization_id).first()
     if customer is None:
-        return "no_email"
+        return "unknown"
     return invite(survey=survey, source=source, customer=customer)
 
 
