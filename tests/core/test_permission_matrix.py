@@ -89,6 +89,13 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "survey-invite": ("GET", MANAGERS),
     "survey-invitations": ("GET", ALL),
     "survey-invitation-settings": ("GET", MANAGERS),
+    # response imports and exports: the survey's designers (exports carry respondents' emails)
+    "survey-import": ("GET", MANAGERS),
+    "survey-import-list": ("GET", MANAGERS),
+    "survey-import-mapping": ("GET", MANAGERS),
+    "survey-import-job": ("GET", MANAGERS),
+    "survey-import-run": ("POST", MANAGERS),
+    "survey-export": ("GET", MANAGERS),
     "case-reports": ("GET", ALL),  # figures of the own organization only
     "case-reports-export": ("GET", ALL),
     "case-file": ("GET", ALL),  # a case's files: every member, own organization only
@@ -348,6 +355,19 @@ def _survey_url(name: str, w: World) -> tuple[dict[str, Any], dict[str, Any]]:
         data = {"enabled": "on"}
     elif name == "question-reorder":
         data = {"question": [grid.pk, nps.pk]}
+    elif name.startswith("survey-import") or name == "survey-export":
+        surveys.set_survey_status(acting_user=w.admin.user, survey=survey, status="open")
+        if name == "survey-export":
+            kwargs["fmt"] = "csv"
+        elif name in ("survey-import-mapping", "survey-import-job", "survey-import-run"):
+            from django.core.files.base import ContentFile
+
+            from servicecycle.surveys import imports
+
+            job = imports.start(
+                acting_user=w.admin.user, survey=survey, file=ContentFile(b"Recommend?\n7\n"), file_name="matrix.csv"
+            )
+            kwargs["job_pk"] = job.pk
     return kwargs, data
 
 

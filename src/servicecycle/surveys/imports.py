@@ -1005,8 +1005,8 @@ def queue(job: ImportJob, *, check_only: bool = False, background: bool = True) 
     job.check_only = check_only
     job.status = Status.QUEUED
     job.save(update_fields=["check_only", "status"])
-    if background:
-        transaction.on_commit(lambda: run_survey_import.enqueue(job.pk))
+    if background:  # the database task backend queues it in this transaction, with the job's status
+        run_survey_import.enqueue(job.pk)
 
 
 # Starting a job ------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from servicecycle.surveys import invitation_views, views
+from servicecycle.surveys import import_views, invitation_views, views
 
 urlpatterns = [
     path("", views.survey_list, name="survey-list"),
@@ -32,6 +32,12 @@ urlpatterns = [
     path("<int:pk>/invitations/new/", views.invitation_add, name="invitation-add"),
     path("<int:pk>/invite/", invitation_views.survey_invite, name="survey-invite"),
     path("<int:pk>/invitations/", invitation_views.survey_invitations, name="survey-invitations"),
+    path("<int:pk>/import/", import_views.import_upload, name="survey-import"),
+    path("<int:pk>/import/list/", import_views.import_list, name="survey-import-list"),
+    path("<int:pk>/import/<int:job_pk>/", import_views.import_job, name="survey-import-job"),
+    path("<int:pk>/import/<int:job_pk>/mapping/", import_views.import_mapping, name="survey-import-mapping"),
+    path("<int:pk>/import/<int:job_pk>/run/", import_views.import_run, name="survey-import-run"),
+    path("<int:pk>/export.<str:fmt>", import_views.survey_export, name="survey-export"),
     path(
         "<int:pk>/invitation-settings/",
         invitation_views.survey_invitation_settings,
