@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from servicecycle.core import periodic
 from servicecycle.core.errors import DomainError, PermissionDenied
 from servicecycle.core.models import AuditEvent
 from servicecycle.surveys import actions
@@ -228,6 +229,8 @@ def test_one_reminder_after_the_days_to_those_who_have_not_answered(
         assert invitations.remind_due() == 0
     drain(run_tasks, django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1
+    # the worker's beat queues the reminders periodically
+    assert any(p.task is send_due_reminders for p in periodic.registered())
 
 
 def test_a_closed_case_invites_its_customer_to_the_survey_set_for_it(

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from servicecycle.core import periodic
 from servicecycle.surveys import actions
 from servicecycle.surveys.actions import invitations
 from servicecycle.surveys.models import Question, Survey, Wave
@@ -58,6 +59,7 @@ def test_the_next_wave_opens_when_the_current_one_ends_and_only_once(world: Worl
     assert open_next_wave(survey, day_after) is None  # a second run opens nothing
     # the periodic task, run for today, has nothing to do either
     assert open_due_waves.call() == 0
+    assert any(p.task is open_due_waves for p in periodic.registered())
     assert Wave.objects.filter(survey=survey).count() == 2
 
 
