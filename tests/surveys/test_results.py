@@ -185,3 +185,22 @@ def test_allocation_shows_the_mean_points_per_attribute(world: World, client_for
     assert results.questions[0].allocation == [("Speed", pytest.approx(40.0)), ("Price", pytest.approx(60.0))]
     body = client_for("viewer").get(reverse("survey-results", args=[s.pk])).content.decode()
     assert "Mean points" in body and "60.0" in body
+
+
+def test_multiple_choice_counts_people_not_ticks(world: World) -> None:
+    """Six people each tick two of three options: n is 6 and each ticked option is chosen by 100 % of them."""
+    s = builders.survey(world.admin, service_id=world.service.pk)
+    multi = builders.question(
+        world.admin,
+        s,
+        K.MULTIPLE_CHOICE,
+        "What did you buy?",
+        choices=[{"texts": {"en": "Bricks"}}, {"texts": {"en": "Cement"}}, {"texts": {"en": "Sand"}}],
+    )
+    builders.open_survey(world.admin, s)
+    for _ in range(6):
+        actions.record_response(survey=s, answers=[{"question": multi.pk, "choices": [1, 3]}])
+    result = next(r for r in survey_results(s, list(questions_of(s)), Filters(), "en").questions)
+    assert result.n == 6
+    shares = {b.label: (b.n, b.share) for b in result.bars}
+    assert shares == {"Bricks": (6, 100.0), "Cement": (0, 0.0), "Sand": (6, 100.0)}

@@ -168,12 +168,25 @@ def survey_results(survey: Survey, questions: list[Question], filters: Filters, 
         .order_by()
     )
     counts = _counts(rows, "question_id")
+    # a multiple-choice question is answered by people, each ticking one or more options: its n and its shares
+    # are per respondent (the shares may add up to more than 100 %), not per ticked option
+    respondents = (
+        {
+            row["question_id"]: row["n"]
+            for row in answers.filter(question__kind=K.MULTIPLE_CHOICE, attribute__isnull=True, value__isnull=False)
+            .values("question_id")
+            .annotate(n=Count("response_id", distinct=True))
+            .order_by()
+        }
+        if any(q.kind == K.MULTIPLE_CHOICE for q in questions)
+        else {}
+    )
     for q in questions:
         if q.kind not in DISTRIBUTION_KINDS:
             continue
         result = by_question[q.pk]
         got = counts.get((q.pk,), {})
-        answered = sum(got.values())
+        answered = respondents.get(q.pk, 0) if q.kind == K.MULTIPLE_CHOICE else sum(got.values())
         result.n = answered
         if q.kind in (K.SINGLE_CHOICE, K.MULTIPLE_CHOICE):
             options = [(c["code"], text_in(c["texts"], language, fallback)) for c in q.choices]
