@@ -69,7 +69,7 @@ class Bar:
     value: int
     label: str
     n: int
-    share: float  # percent of the answers to the question
+    share: float  # percent of those who answered the question (multiple choice: may add up to more than 100)
 
 
 @dataclass
