@@ -321,10 +321,11 @@ def _detail_context(
     case: Case,
     bound: tuple[str, StepForm] | None = None,
     template_body: str = "",
+    choices: queries.InboxChoices | None = None,
 ) -> dict[str, Any]:
     staff = _staff(request)
     view = queries.case_view(case)
-    choices = queries.inbox_choices(staff)
+    choices = choices or queries.inbox_choices(staff)
     language_names = dict(LANGUAGE_CHOICES)
     return {
         "case": case,
@@ -459,12 +460,13 @@ def case_step(request: HtmxRequest, pk: int, step: str) -> HttpResponse:
             messages.success(request, str(STEP_DONE[step]))
             if request.htmx:
                 fresh = queries.get_case_for_user(request.user, pk)
-                return render(request, "cases/detail.html#panel", {**_detail_context(request, fresh), "partial": True})
+                context = _detail_context(request, fresh, choices=choices)  # the menus' lists did not change
+                return render(request, "cases/detail.html#panel", {**context, "partial": True})
             return redirect("case-detail", pk=pk)
     else:
         status = 422
     case = queries.get_case_for_user(request.user, pk)
-    context = {**_detail_context(request, case, bound=(step, form)), "failed_step": step}
+    context = {**_detail_context(request, case, bound=(step, form), choices=choices), "failed_step": step}
     if request.htmx:
         # htmx swaps only 2xx answers by default: send the form back with 200 and say why in the panel
         return render(request, "cases/detail.html#panel", {**context, "partial": True})
