@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.http import Http404
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.cycles.queries import moment_health
-from servicecycle.promises import actions, queries
+from servicecycle.promises import actions, figures, queries
 from servicecycle.promises.models import Promise, State
 from tests import factories
 from tests.factories import World
@@ -134,6 +135,7 @@ def test_staff_scorecard(world: World) -> None:
 
 
 STATES = list(State.values)
+ZONES = ["UTC", "Pacific/Auckland", "America/Los_Angeles", "America/Santiago", "Asia/Kolkata"]
 
 
 @st.composite
@@ -151,6 +153,7 @@ def promise_rows(draw: Any) -> list[dict[str, Any]]:
                     "requested_after": st.one_of(st.none(), st.integers(0, 5000)),
                     "confirm_minutes": st.one_of(st.none(), st.integers(0, 3000)),
                     "due_days": st.integers(-60, 30),
+                    "due_minutes": st.integers(0, 24 * 60 - 1),
                 }
             ),
             max_size=25,
@@ -158,15 +161,15 @@ def promise_rows(draw: Any) -> list[dict[str, Any]]:
     )
 
 
-def _recount(promises: list[Promise], key: str, since: datetime | None) -> dict[int, tuple[Any, ...]]:
-    """The same figures by a plain loop over the rows."""
+def _recount(promises: list[Promise], key: str, since: date | None, zone: ZoneInfo) -> dict[int, tuple[Any, ...]]:
+    """The same figures by a plain loop over the rows (``since``: the first local due day counted)."""
     groups: dict[int, list[Promise]] = defaultdict(list)
     for p in promises:
         if p.state == State.DRAFT:
             continue
         if p.state == State.WITHDRAWN and p.requested_at is None and p.given_at is None:
             continue
-        if since is not None and p.due_at < since:
+        if since is not None and p.due_at.astimezone(zone).date() < since:
             continue
         group = getattr(p, key)
         if group is not None:
@@ -195,9 +198,16 @@ def _recount(promises: list[Promise], key: str, since: datetime | None) -> dict[
 
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])  # rows reset per input
-@given(rows=promise_rows(), use_since=st.booleans())
-def test_kept_rates_equal_a_plain_recount(world: World, rows: list[dict[str, Any]], use_since: bool) -> None:
+@given(rows=promise_rows(), use_since=st.booleans(), zone_name=st.sampled_from(ZONES))
+def test_kept_rates_equal_a_plain_recount(
+    world: World, rows: list[dict[str, Any]], use_since: bool, zone_name: str
+) -> None:
+    """Rows bulk inserted (bypassing the actions), the summary rebuilt, then the figures read from the summary
+    equal a plain loop over the rows, in any time zone, with or without a first due day."""
     Promise.objects.all().delete()
+    world.org.time_zone = zone_name
+    world.org.save(update_fields=["time_zone"])
+    zone = ZoneInfo(zone_name)
     teams = [world.owner_team, world.other_team]
     staff = [world.agent, world.lead, world.manager]
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -217,7 +227,7 @@ def test_kept_rates_equal_a_plain_recount(world: World, rows: list[dict[str, Any
                 moment=world.moments[row["moment"]] if row["moment"] is not None else None,
                 fulfilling_team=teams[row["team"]],
                 text=f"promise {i}",
-                due_at=now + timedelta(days=row["due_days"]),
+                due_at=now + timedelta(days=row["due_days"], minutes=row["due_minutes"]),
                 state=row["state"],
                 requested_at=requested,
                 confirmed_at=confirmed,
@@ -228,7 +238,9 @@ def test_kept_rates_equal_a_plain_recount(world: World, rows: list[dict[str, Any
             )
         )
     Promise.objects.bulk_create(made)
-    since = now - timedelta(days=20) if use_since else None
+    figures.rebuild_figures(world.org.pk)
+    since_instant = now - timedelta(days=20) if use_since else None
+    since = since_instant.astimezone(zone).date() if since_instant is not None else None
     for by, key in (("team", "fulfilling_team_id"), ("staff", "promiser_id"), ("moment", "moment_id")):
         got = {
             r.key_id: (
@@ -240,13 +252,13 @@ def test_kept_rates_equal_a_plain_recount(world: World, rows: list[dict[str, Any
                 r.unconfirmed_share,
                 r.median_or_mean_minutes_to_confirm,
             )
-            for r in queries.kept_rates(world.org, by=by, since=since)
+            for r in queries.kept_rates(world.org, by=by, since=since_instant)
         }
-        expected = _recount(made, key, since)
+        expected = _recount(made, key, since, zone)
         assert got.keys() == expected.keys()
-        for group, figures in expected.items():
-            assert got[group][:4] == figures[:4]
-            for mine, theirs in zip(got[group][4:], figures[4:], strict=True):
+        for group, counted in expected.items():
+            assert got[group][:4] == counted[:4]
+            for mine, theirs in zip(got[group][4:], counted[4:], strict=True):
                 assert (mine is None) == (theirs is None)
                 if mine is not None:
                     assert mine == pytest.approx(theirs, abs=0.051)

@@ -48,6 +48,7 @@ from servicecycle.core.errors import Conflict, DomainError, PermissionDenied
 from servicecycle.core.notify import absolute_url, notify_staff, send_mail
 from servicecycle.core.validation import check, fail
 from servicecycle.cycles.models import Moment
+from servicecycle.promises import figures
 from servicecycle.promises.models import OPEN_STATES, Promise, PromiseSettings, Recovery, State, TeamCalendarFeed
 
 WORK = "case.work"  # the same roles that work cases make and answer promises (viewers only read)
@@ -254,12 +255,23 @@ def _save(
     changes: dict[str, Any],
     fields: Iterable[str],
     extra: dict[str, Any] | None = None,
+    former_due_at: datetime | None = None,
 ) -> Promise:
     promise.version = F("version") + 1  # type: ignore[assignment]
     promise.save(update_fields=sorted({*fields, "version", "updated_at"}))
     promise.refresh_from_db(fields=["version", "updated_at"])
+    _figures_changed(promise, former_due_at)
     _audit(acting_user, promise, verb, {**changes, **(extra or {})})
     return promise
+
+
+def _figures_changed(promise: Promise, *former_due: datetime | None) -> None:
+    """Every write to a promise row calls this in its transaction (``_save``, ``_claim_answer``, ``_break``,
+    ``postpone``): the per-day kept-rate summary of the promise's due day (and of its former due day when the due
+    time moved) is counted again, so the dashboard's figures stay exact (see ``figures``). The only write that
+    skips it is the creation of a draft, which the figures never count; tests/promises/test_figures.py walks
+    every step and compares the summary with a recount."""
+    figures.refresh_for_promise(promise, *former_due)
 
 
 def _audit(acting_user: Any, promise: Promise, verb: str, changes: dict[str, Any]) -> None:
@@ -459,6 +471,7 @@ def create_promise(
         return existing
     promise.status_token_hash = hash_token(status_token(promise))
     promise.save(update_fields=["status_token_hash"])
+    # a draft is never counted in the figures (queries.counted_promises): no summary day changes here
     _audit(acting_user, promise, "promise.created", audit.snapshot(promise, PROMISE_FIELDS))
     return promise
 
@@ -553,6 +566,7 @@ def _claim_answer(promise: Promise, changes: dict[str, Any]) -> None:
             pk=promise.pk
         )
         raise Conflict(_first_answer_message(first), field="state")
+    _figures_changed(promise)
 
 
 def _answerable(acting_user: Any, promise: Promise, expected_version: int | None, step: str) -> tuple[Promise, Staff]:
@@ -665,6 +679,7 @@ def accept_alternative(*, acting_user: Any, promise: Promise, expected_version: 
     if promise.alternative_due_at is not None and promise.alternative_due_at <= now:
         raise fail("alternative_due_at", _("The proposed time has passed: ask the team again."))
     before = audit.snapshot(promise, ["text", "due_at", "state"])
+    former_due_at = promise.due_at
     if promise.original_due_at is None:
         promise.original_due_at = promise.due_at
     if promise.alternative_text:
@@ -691,6 +706,7 @@ def accept_alternative(*, acting_user: Any, promise: Promise, expected_version: 
             "risk_at",
             "risk_notified",
         ],
+        former_due_at=former_due_at,
     )
     schedule_check(promise)
     return promise
@@ -968,6 +984,7 @@ def _break(promise: Promise, now: datetime) -> Handled | None:
         return None
     old_state, old_level = promise.state, promise.escalation_level
     promise.state, promise.broken_at, promise.escalation_level = State.BROKEN, now, level
+    _figures_changed(promise)
     recipients = [*_promiser(promise), *escalation_recipients(promise, level)]
     _audit(
         None,
@@ -1010,14 +1027,25 @@ def due_promise_ids(now: datetime, limit: int = 500) -> list[int]:
     return sorted(ids)[:limit]
 
 
+@transaction.atomic
 def postpone(promise_id: int, now: datetime) -> None:
     """After a failure, move the passed instants a little ahead so the sweep does not loop on the promise."""
     later = now + RETRY_DELAY
     Promise.objects.filter(pk=promise_id, confirm_due_at__lte=now).update(confirm_due_at=later)
     Promise.objects.filter(pk=promise_id, risk_at__lte=now).update(risk_at=later)
-    Promise.objects.filter(pk=promise_id, due_at__lte=now).filter(
-        Q(state=State.CONFIRMED) | Q(state=State.GIVEN)
-    ).update(due_at=later)
+    promise = (
+        Promise.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk=promise_id, due_at__lte=now)
+        .filter(Q(state=State.CONFIRMED) | Q(state=State.GIVEN))
+        .first()
+    )
+    if promise is None:
+        return
+    former_due_at = promise.due_at
+    Promise.objects.filter(pk=promise_id).update(due_at=later)
+    promise.due_at = later
+    _figures_changed(promise, former_due_at)
 
 
 # Calendar feed ---------------------------------------------------------------------------------------------

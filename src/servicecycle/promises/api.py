@@ -146,7 +146,13 @@ class KeptRateOut(Schema):
 
 class KeptRateFilters(Schema):
     by: str = Field("team", pattern=BY)
-    since: AwareDatetime | None = Field(None, description="Count promises due at or after this instant")
+    since: AwareDatetime | None = Field(
+        None,
+        description=(
+            "Count promises due on or after the day of this instant in the organization's time zone (the figures "
+            "are kept per local due day, so a period starts at local midnight)"
+        ),
+    )
 
 
 @router.get(

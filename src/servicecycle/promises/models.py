@@ -155,6 +155,47 @@ class Promise(models.Model):
         return self.state in OPEN_STATES
 
 
+class Dimension(models.TextChoices):
+    TEAM = "team", _("Team")
+    STAFF = "staff", _("Staff member")
+    SERVICE = "service", _("Service")
+    MOMENT = "moment", _("Moment of truth")
+
+
+class PromiseFigures(models.Model):
+    """The kept-rate figures of one organization's promises due on one day, per team, staff member (promiser),
+    service or moment: sums the dashboard adds up instead of reading every promise.
+
+    ``day`` is the due date in the organization's time zone. Kept exact by ``promises.figures.refresh_figures``,
+    which every write to a counted field of a promise calls inside its own transaction (see ``figures``).
+    ``confirm_microseconds`` sums ``confirmed_at - requested_at`` over the ``confirm_count`` promises where both
+    are set (microseconds, so the mean equals the one computed from the rows themselves).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    dimension = models.CharField(max_length=7, choices=Dimension.choices)
+    key_id = models.IntegerField()  # the id of the team, staff member, service or moment
+    given = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0)
+    broken = models.PositiveIntegerField(default=0)
+    unconfirmed = models.PositiveIntegerField(default=0)
+    confirm_microseconds = models.BigIntegerField(default=0)
+    confirm_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "dimension", "key_id"], name="unique_promise_figures_day_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "dimension", "day"], name="promise_figures_dim_day_idx")]
+        verbose_name = _("promise figures of a day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension} {self.key_id}"
+
+
 class TeamCalendarFeed(models.Model):
     """The private token of a team's iCalendar feed of due promises (only its hash is stored)."""
 

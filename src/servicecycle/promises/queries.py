@@ -3,8 +3,9 @@
 Access rule (as for cases): every staff member of the organization sees its promises; viewers only read, every
 other role may work them. Staff of another organization, and anonymous users, get a 404.
 
-Figures (``kept_rates``, ``staff_scorecard``, the moment-health source) are counted by the database in one
-aggregate query each:
+Figures (``kept_rates``, ``staff_scorecard``) are sums of the per-day summary ``PromiseFigures`` (one query
+each), which ``figures`` keeps exact with these rules (``counted_promises``, ``figure_counts``); the moment-health
+source counts the promises themselves (its window is on ``kept_at`` / ``broken_at``):
 
 * given: promises that were given to the customer (``given_at`` set), whatever happened afterwards;
 * kept / broken: promises in that final state; kept rate = kept / (kept + broken), None while none is resolved;
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +33,8 @@ from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import Signal
-from servicecycle.promises.models import Promise, State, TeamCalendarFeed
+from servicecycle.promises.figures import local_day, zone_of
+from servicecycle.promises.models import Promise, PromiseFigures, State, TeamCalendarFeed
 
 PROMISE_RELATED = (
     "organization",
@@ -156,7 +159,10 @@ _GROUP_KEYS = {
 }
 
 
-def _figures() -> dict[str, Any]:
+def figure_counts() -> dict[str, Any]:
+    """The counting rules of the figures, as aggregates over ``counted_promises`` rows. ``figures`` stores them
+    per day (``PromiseFigures``); everything that shows figures sums those rows."""
+    waited = Q(confirmed_at__isnull=False, requested_at__isnull=False)
     return {
         # counted on organization_id (never null) rather than the id: the id is not in the covering index, and
         # reading it would turn PostgreSQL's index-only scan back into heap reads (Django refuses COUNT(*) FILTER)
@@ -164,22 +170,25 @@ def _figures() -> dict[str, Any]:
         "kept": Count("organization_id", filter=Q(state=State.KEPT)),
         "broken": Count("organization_id", filter=Q(state=State.BROKEN)),
         "unconfirmed": Count("organization_id", filter=Q(given_unconfirmed=True)),
-        "to_confirm": Avg(
-            ExpressionWrapper(F("confirmed_at") - F("requested_at"), output_field=DurationField()),
-            filter=Q(confirmed_at__isnull=False, requested_at__isnull=False),
+        "confirm_time": Sum(
+            ExpressionWrapper(F("confirmed_at") - F("requested_at"), output_field=DurationField()), filter=waited
         ),
+        "confirm_count": Count("organization_id", filter=waited),
+    }
+
+
+def _summed() -> dict[str, Any]:
+    """The sums of the per-day summary rows that make the figures of a group."""
+    return {
+        name: Coalesce(Sum(name), 0)
+        for name in ("given", "kept", "broken", "unconfirmed", "confirm_microseconds", "confirm_count")
     }
 
 
 def _rate(key_id: int, label: str, row: dict[str, Any]) -> KeptRate:
     given, kept, broken, unconfirmed = row["given"], row["kept"], row["broken"], row["unconfirmed"]
-    to_confirm = row["to_confirm"]
-    if isinstance(to_confirm, timedelta):
-        minutes: float | None = to_confirm.total_seconds() / 60
-    elif to_confirm is not None:  # some backends answer the mean interval in microseconds
-        minutes = float(to_confirm) / 60_000_000
-    else:
-        minutes = None
+    waited = row["confirm_count"]
+    minutes = int(row["confirm_microseconds"]) / waited / 60_000_000 if waited else None
     return KeptRate(
         key_id=key_id,
         label=label,
@@ -215,30 +224,36 @@ _LABEL_JOINS = {
 }
 
 
-def kept_rates(organization: Organization, *, by: str = "team", since: datetime | None = None) -> list[KeptRate]:
-    """Kept-rate figures per team, staff member (promiser), service or moment, in one aggregate query,
-    ordered by label.
+def since_day(organization: Organization, since: date | datetime | None) -> date | None:
+    """The first due day counted for ``since``: a date as it is, an instant as its date in the organization's
+    time zone (the figures are kept per local day, so a period starts at a local midnight)."""
+    if since is None or not isinstance(since, datetime):
+        return since
+    return local_day(since, zone_of(organization))
 
-    The promises are aggregated by the group's id alone, and the few resulting rows are then joined to the
-    table that names them, so the names are not looked up once per promise (one SQL statement either way).
+
+def kept_rates(organization: Organization, *, by: str = "team", since: date | datetime | None = None) -> list[KeptRate]:
+    """Kept-rate figures per team, staff member (promiser), service or moment, of the promises due on or after
+    the local day of ``since`` (all when None), in one query, ordered by label.
+
+    The figures are sums of the per-day summary (``PromiseFigures``, kept exact by the actions: see
+    ``figures``), a few hundred rows a year instead of every promise; the few resulting rows are then joined
+    to the table that names them (one SQL statement).
     """
     if by not in _GROUP_KEYS:
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
-    key = _GROUP_KEYS[by][0]
-    figures = _figures()
-    aggregated = (
-        counted_promises(organization.pk, since)
-        .filter(**{f"{key}__isnull": False})
-        .values(key)
-        .annotate(**figures)
-        .order_by()
-    )
+    summary = PromiseFigures.objects.filter(organization_id=organization.pk, dimension=by)
+    first_day = since_day(organization, since)
+    if first_day is not None:
+        summary = summary.filter(day__gte=first_day)
+    sums = _summed()
+    aggregated = summary.values("key_id").annotate(**sums).order_by()
     inner_sql, params = aggregated.query.sql_with_params()
     join, label_columns = _LABEL_JOINS[by]
-    names = [key, *figures]
+    names = ["key_id", *sums]
     quote = connection.ops.quote_name
     columns = ", ".join([*("agg." + quote(n) for n in names), *label_columns])
-    joined = join.format(key=quote(key))
+    joined = join.format(key=quote("key_id"))
     sql = f"SELECT {columns} FROM ({inner_sql}) agg {joined}"  # noqa: S608 - our own names; values are params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -252,7 +267,7 @@ def kept_rates(organization: Organization, *, by: str = "team", since: datetime 
             label = f"{first} {last}".strip() or username
         else:
             label = labels[0]
-        rates.append(_rate(values[key], label, values))
+        rates.append(_rate(values["key_id"], label, values))
     rates.sort(key=lambda r: (r.label.casefold(), r.key_id))
     return rates
 
@@ -267,12 +282,12 @@ class Scorecard:
 
 
 def staff_scorecard(staff: Staff, *, recent: int = 20) -> Scorecard:
-    """A person's record as a promiser: their figures, the organization's overall kept rate and their latest
-    promises (three queries)."""
-    row = counted_promises(staff.organization_id).filter(promiser=staff).aggregate(**_figures())
-    whole = counted_promises(staff.organization_id).aggregate(
-        kept=Count("pk", filter=Q(state=State.KEPT)), broken=Count("pk", filter=Q(state=State.BROKEN))
-    )
+    """A person's record as a promiser: their figures, the organization's overall kept rate (both summed from
+    the per-day summary) and their latest promises (three queries)."""
+    summary = PromiseFigures.objects.filter(organization_id=staff.organization_id)
+    row = summary.filter(dimension="staff", key_id=staff.pk).aggregate(**_summed())
+    # every counted promise has exactly one fulfilling team: the team rows add up to the whole organization
+    whole = summary.filter(dimension="team").aggregate(kept=Coalesce(Sum("kept"), 0), broken=Coalesce(Sum("broken"), 0))
     overall = whole["kept"] / (whole["kept"] + whole["broken"]) if whole["kept"] + whole["broken"] else None
     latest = list(
         Promise.objects.filter(promiser=staff)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from servicecycle.core import periodic
-from servicecycle.promises import actions
+from servicecycle.promises import actions, figures
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +48,19 @@ def sweep_promises(limit: int = 500) -> dict[str, int]:
 
 # the safety net: every worker's beat queues the sweep every five minutes (once across all workers)
 periodic.register(sweep_promises, every=timedelta(minutes=5))
+
+
+@task()
+def reconcile_promise_figures(days: int = figures.RECONCILE_DAYS) -> int:
+    """Count the kept-rate summary of the last few days (and of recently updated promises) again; returns the
+    number of days recounted.
+
+    Not a repair of the app's own writes: each of them refreshes the summary inside its own transaction, so the
+    summary and the promises never disagree for them. This is for rows written outside the app (bulk imports,
+    manual SQL), which bypass the actions; ``manage rebuild_promise_figures`` recounts everything.
+    """
+    return figures.reconcile_recent(days=days)
+
+
+# once a day, once across all workers
+periodic.register(reconcile_promise_figures, every=timedelta(days=1))

@@ -461,7 +461,9 @@ def promise_dashboard(request: HttpRequest) -> HttpResponse:
     if since_key not in SINCE_CHOICES:
         since_key = "90"
     days = SINCE_CHOICES[since_key]
-    since = timezone.now() - timedelta(days=days) if days else None
+    # the figures are kept per due day in the organization's time zone: a period starts at a local midnight
+    zone = organization_time_zone(staff.organization)
+    since = timezone.localdate(timezone=zone) - timedelta(days=days) if days else None
     tables = [(by, title, queries.kept_rates(staff.organization, by=by, since=since)) for by, title in KEPT_RATE_TABLES]
     people = set(ui_queries.visible_people(request.user).values_list("pk", flat=True))
     return render(
@@ -470,6 +472,8 @@ def promise_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "tables": tables,
             "since": since_key,
+            "since_day": since,
+            "time_zone": str(zone),
             "since_choices": [
                 ("30", _("30 days")),
                 ("90", _("90 days")),
