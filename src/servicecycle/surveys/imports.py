@@ -88,7 +88,7 @@ _FIELD_ALIASES = {
         "recorded date",
     },
     "language": {"language", "lang", "user language", "locale"},
-    "channel": {"channel", "collector", "source", "distribution channel"},
+    "channel": {"channel", "distribution channel"},
     "customer_email": {"customer email", "email", "e mail", "email address", "recipient email", "respondent email"},
 }
 _PART_WORDS = {
@@ -509,6 +509,7 @@ class RowReader:
             if target.question.pk not in groups:
                 order.append(target.question)
             groups.setdefault(target.question.pk, []).append((where[column], column, target))
+        self.first_column = {qid: group[0][1] for qid, group in groups.items()}
         self.part_columns: dict[tuple[int, int | None], dict[str, str]] = {}
         for group in groups.values():
             for _index, column, target in group:
@@ -558,43 +559,43 @@ class RowReader:
         respondent = self._respondent(number, cells, fields, field_column)
         entries: list[dict[str, Any]] = []
         columns_of: list[dict[str, str]] = []
-        first_column: dict[int, str] = {}
         for question, group in plan:
-            first_column[question.pk] = group[0][1]
-            kind = question.kind
-            if kind in ATTRIBUTE_KINDS:
+            qid = question.id
+            if question.kind in ATTRIBUTE_KINDS:
                 per_attribute: dict[int, dict[str, Any]] = {}
                 for index, _column, target in group:
-                    value = _given(cells[index])
-                    if value is None:
+                    value = cells[index]
+                    if value is None or value == "" or (value.__class__ is str and not value.strip()):
                         continue
-                    attribute = target.attribute
-                    assert attribute is not None
-                    entry = per_attribute.setdefault(attribute.pk, {"question": question, "attribute": attribute.pk})
+                    attribute_pk = target.attribute.id  # type: ignore[union-attr]
+                    entry = per_attribute.get(attribute_pk)
+                    if entry is None:
+                        entry = per_attribute[attribute_pk] = {"question": question, "attribute": attribute_pk}
                     entry[target.part] = value
                 for attribute_pk, entry in per_attribute.items():
                     entries.append(entry)
-                    columns_of.append(self.part_columns[(question.pk, attribute_pk)])
+                    columns_of.append(self.part_columns[(qid, attribute_pk)])
                 continue
             entry = {"question": question}
             for index, _column, target in group:
-                value = _given(cells[index])
-                if value is None:
+                value = cells[index]
+                if value is None or value == "" or (value.__class__ is str and not value.strip()):
                     continue
-                if target.part == "choices":
+                part = target.part
+                if part == "choices":
                     value = [self._code(question, item) for item in re.split(r"[;,|]", str(value)) if item.strip()]
-                elif target.part == "value" and kind == K.SINGLE_CHOICE:
-                    value = self._code(question, value)
-                elif target.part == "text":
+                elif part == "text":
                     value = str(value)
-                entry[target.part] = value
+                elif question.kind == K.SINGLE_CHOICE:
+                    value = self._code(question, value)
+                entry[part] = value
             if len(entry) > 1:
                 entries.append(entry)
-                columns_of.append(self.part_columns[(question.pk, None)])
+                columns_of.append(self.part_columns[(qid, None)])
         try:
             answers = self.checker.rows(entries)
         except Incomplete as exc:
-            raise _RowError(first_column.get(exc.question_id, ""), exc.message) from None
+            raise _RowError(self.first_column.get(exc.question_id, ""), exc.message) from None
         except ValidationFailed as exc:
             column = ""
             match = _FIELD_PATH.match(exc.field or "")
@@ -608,7 +609,7 @@ class RowReader:
         """An option given by its label (in any of the survey's languages) as its code; anything else as it is."""
         if _whole(raw) is not None:
             return raw
-        return self.choice_codes[question.pk].get(_norm(raw), raw)
+        return self.choice_codes[question.id].get(_norm(raw), raw)
 
     def _respondent(
         self, number: int, cells: list[Any], fields: dict[str, int], field_column: dict[str, str]

@@ -42,6 +42,7 @@ ANSWER_KEYS: dict[str, frozenset[str]] = {
 }
 
 MAX_ANSWER_TEXT = 5000
+_ALLOWED_KEYS = {kind: keys | {"question"} for kind, keys in ANSWER_KEYS.items()}
 
 
 # One answer as the Answer table stores it, in this column order (the bulk loaders write these tuples as they are):
@@ -129,8 +130,9 @@ def _read_answer(
 ) -> None:
     """Check one answer entry against its question and add its rows to ``given``."""
     where = f"answers[{index}]"
-    extra = set(entry) - ANSWER_KEYS[question.kind] - {"question"}
-    if extra:
+    qid = question.id
+    if not entry.keys() <= _ALLOWED_KEYS[question.kind]:
+        extra = set(entry) - _ALLOWED_KEYS[question.kind]
         raise fail(
             where,
             _("%(q)s: %(key)s is not part of this kind of answer.") % {"q": label, "key": sorted(extra)[0]},
@@ -138,11 +140,11 @@ def _read_answer(
     kind = question.kind
     if kind in (K.NPS, K.CSAT, K.CES, K.RATING):
         value = _score(question, label, entry, "value", index, question.scale_min, question.scale_max)
-        given.rows.append((question.pk, None, value, None, None, None, None, None, None))
+        given.rows.append((qid, None, value, None, None, None, None, None, None))
         given.values.add(value)
     elif kind == K.SINGLE_CHOICE:
         value = _choice(question, label, entry.get("value"), f"{where}.value")
-        given.rows.append((question.pk, None, value, None, None, None, None, None, None))
+        given.rows.append((qid, None, value, None, None, None, None, None, None))
         given.values.add(value)
     elif kind == K.MULTIPLE_CHOICE:
         chosen = entry.get("choices")
@@ -151,7 +153,7 @@ def _read_answer(
         codes = [_choice(question, label, raw, f"{where}.choices") for raw in chosen]
         if len(set(codes)) != len(codes):
             raise fail(f"{where}.choices", _("%(q)s: an option is chosen twice.") % {"q": label})
-        given.rows.extend((question.pk, None, code, None, None, None, None, None, None) for code in codes)
+        given.rows.extend((qid, None, code, None, None, None, None, None, None) for code in codes)
         given.values.update(codes)
     elif kind == K.TEXT:
         text = entry.get("text")
@@ -163,12 +165,12 @@ def _read_answer(
                 f"{where}.text",
                 _("%(q)s: an answer may have at most %(n)d characters.") % {"q": label, "n": MAX_ANSWER_TEXT},
             )
-        given.rows.append((question.pk, None, None, None, None, None, None, None, text))
+        given.rows.append((qid, None, None, None, None, None, None, None, text))
     elif kind == K.SERVQUAL_PAIR:
         low, high = question.scale_min, question.scale_max
         expectation = _score(question, label, entry, "expectation", index, low, high)
         perception = _score(question, label, entry, "perception", index, low, high)
-        given.rows.append((question.pk, None, None, None, None, None, expectation, perception, None))
+        given.rows.append((qid, None, None, None, None, None, expectation, perception, None))
     else:  # attribute kinds: one entry per attribute
         attribute = _attribute(question, label, entry.get("attribute"), attributes, f"{where}.attribute")
         if attribute.pk in given.attributes:
@@ -189,10 +191,10 @@ def _read_answer(
                 competitor = _score(question, label, entry, "competitor_performance", index, low, high)
             importance = _score(question, label, entry, "importance", index, low, high)
             performance = _score(question, label, entry, "performance", index, low, high)
-            given.rows.append((question.pk, attribute.pk, None, importance, performance, competitor, None, None, None))
+            given.rows.append((qid, attribute.pk, None, importance, performance, competitor, None, None, None))
         else:
             value = _score(question, label, entry, "value", index, low, high)
-            given.rows.append((question.pk, attribute.pk, value, None, None, None, None, None, None))
+            given.rows.append((qid, attribute.pk, value, None, None, None, None, None, None))
 
 
 def _shown(question: Question, answered: dict[int, _Given]) -> bool:
@@ -213,7 +215,7 @@ class AnswerChecker:
 
     def __init__(self, questions: list[Question], attributes: dict[int, Attribute], language: str) -> None:
         self.questions = questions
-        self.by_id = {q.pk: q for q in questions}
+        self.by_id = {q.id: q for q in questions}
         self.attributes = attributes
         self.language = language
         self.attribute_count: dict[int, int] = defaultdict(int)
@@ -222,9 +224,9 @@ class AnswerChecker:
         self._labels: dict[int, str] = {}
 
     def label(self, question: Question) -> str:
-        label = self._labels.get(question.pk)
+        label = self._labels.get(question.id)
         if label is None:
-            label = self._labels[question.pk] = _label(question, self.language)
+            label = self._labels[question.id] = _label(question, self.language)
         return label
 
     def rows(self, entries: Sequence[Mapping[str, Any]]) -> list[AnswerRow]:
@@ -233,24 +235,28 @@ class AnswerChecker:
             if not isinstance(entry, Mapping):
                 raise fail(f"answers[{index}]", _("Answer %(i)d must be a mapping with a question.") % {"i": index + 1})
             raw = entry.get("question")
-            question = self.by_id.get(raw.pk if isinstance(raw, Question) else _whole(raw) or 0)
+            question = self.by_id.get(raw.id if isinstance(raw, Question) else _whole(raw) or 0)
             if question is None:
                 raise fail(
                     f"answers[{index}].question",
                     _("Answer %(i)d names a question that is not part of this survey.") % {"i": index + 1},
                 )
             label = self.label(question)
-            if question.kind not in ATTRIBUTE_KINDS and question.pk in answered:
+            qid = question.id
+            if qid in answered and question.kind not in ATTRIBUTE_KINDS:
                 raise fail(f"answers[{index}].question", _("%(q)s is answered twice.") % {"q": label})
-            _read_answer(question, label, entry, index, self.attributes, answered.setdefault(question.pk, _Given()))
+            given = answered.get(qid)
+            if given is None:
+                given = answered[qid] = _Given()
+            _read_answer(question, label, entry, index, self.attributes, given)
         self._check_complete(answered)
         return [row for given in answered.values() for row in given.rows]
 
     def _check_complete(self, answered: dict[int, _Given]) -> None:
         """Required questions answered, hidden ones left out, allocations adding up."""
         for question in self.questions:
-            given = answered.get(question.pk)
-            if not _shown(question, answered):
+            given = answered.get(question.id)
+            if question.condition and not _shown(question, answered):
                 if given is not None:
                     raise Incomplete(
                         question,
@@ -264,7 +270,7 @@ class AnswerChecker:
             if (
                 question.kind == K.IPA_GRID
                 and question.required
-                and len(given.attributes) < self.attribute_count[question.pk]
+                and len(given.attributes) < self.attribute_count[question.id]
             ):
                 raise Incomplete(question, _("%(q)s: rate every attribute.") % {"q": self.label(question)})
             if question.kind == K.ALLOCATION:
