@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from servicecycle.cases.forms import (
     SlaPolicyForm,
     StepForm,
 )
+from servicecycle.cases.inbox_rows import RowKit, inbox_row
 from servicecycle.cases.models import Case, CaseMessage, Kind, Priority, SlaState, Status
 from servicecycle.core import audit
 from servicecycle.core.errors import Conflict, DomainError
@@ -105,6 +107,16 @@ def _worker_options(choices: queries.InboxChoices) -> list[tuple[int, str]]:
     return [(s.pk, s.user.get_full_name() or s.user.email) for s in choices.workers]
 
 
+def _row_kit(request: HttpRequest, choices: queries.InboxChoices, can_work: bool, back: str) -> RowKit:
+    return RowKit.for_page(
+        inbox_url=reverse("case-inbox"),  # rows build their links on it: one reverse, not six per row
+        csrf_token=get_token(request),
+        back=back,
+        can_work=can_work,
+        worker_options=_worker_options(choices),
+    )
+
+
 def _labels(choices: Any) -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in choices]
 
@@ -114,12 +126,13 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     filters = queries.parse_filters(request.GET)
     choices = queries.inbox_choices(staff)
     page = queries.inbox_page(staff, filters, request.GET.get("page", 1), choices=choices)
+    can_work = has(request.user, "case.work")
+    kit = _row_kit(request, choices, can_work, request.get_full_path())
     return {
         "page": page,
+        "rows": [inbox_row(row, kit) for row in page.rows],
         "f": filters,
         "choices": choices,
-        "worker_options": _worker_options(choices),
-        "inbox_url": reverse("case-inbox"),  # rows build their links on it: one reverse, not six per row
         "saved_views": queries.saved_views_for(staff),
         "save_form": SaveViewForm(initial={"query": filters.as_query()}),
         # labels translated once per request as plain strings: the rows' menus would translate each lazy label again
@@ -134,7 +147,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
             ("due", _("Due first")),
             ("priority", _("Highest priority first")),
         ],
-        "can_work": has(request.user, "case.work"),
+        "can_work": can_work,
         "query": filters.as_query(),
         "back": request.get_full_path(),
     }
@@ -177,19 +190,8 @@ def case_inline(request: HtmxRequest, pk: int) -> HttpResponse:
     staff = _staff(request)
     fresh = queries.get_case_for_user(request.user, pk)
     row = queries.sla_display(fresh, timezone.now(), sla.calendar_for(staff.organization))
-    choices = queries.inbox_choices(staff)
-    context = {
-        "row": row,
-        "choices": choices,
-        "worker_options": _worker_options(choices),
-        "inbox_url": reverse("case-inbox"),  # rows build their links on it: one reverse, not six per row
-        "priorities": Priority.choices,
-        "can_work": True,
-        "row_error": error,
-        "row_saved": not error,
-        "back": _safe_next(request, reverse("case-inbox")),
-    }
-    return render(request, "cases/inbox.html#row", context)
+    kit = _row_kit(request, queries.inbox_choices(staff), True, _safe_next(request, reverse("case-inbox")))
+    return HttpResponse(inbox_row(row, kit, saved=not error, error=error))
 
 
 @require_POST
