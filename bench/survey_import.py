@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/survey_import.py            (100,000 responses x 10 questions = 1,000,000 answers)
       .venv/bin/python bench/survey_import.py --quick    (a smoke run: 10,000 responses)
-      options: --responses N  --runs R  --keep
+      options: --responses N  --runs R  --keep   (BENCH_PROFILE=FILE: a cProfile of the import child)
 
 PostgreSQL only. It works in a scratch database, bench_survey_import (BENCH_POSTGRES_URL, default
 postgres://postgres@127.0.0.1:5432/postgres), migrated from scratch and dropped at the end unless --keep. The

@@ -159,8 +159,8 @@ def test_export_round_trips_through_the_import(world: World, tmp_path: Path) -> 
         job = imports.start(acting_user=world.admin.user, survey=copy, file=f, file_name="export.csv")
     assert set(job.mapping.values()) >= {"Q1", "Q2", "Q3", "Q5.A2.competitor_performance", "submitted_at"}
     imports.queue(job)
-    job = imports.run(job.pk)
-    assert job is not None and (job.status, job.responses_created) == (ImportJob.Status.DONE, 7)
+    done = imports.run(job.pk)
+    assert done is not None and (done.status, done.responses_created) == (ImportJob.Status.DONE, 7)
 
     def answers(survey: Survey, q: dict[str, Question]) -> list[tuple[Any, ...]]:
         names = {v.pk: k for k, v in q.items()}
@@ -169,7 +169,7 @@ def test_export_round_trips_through_the_import(world: World, tmp_path: Path) -> 
             (
                 r.submitted_at,
                 names[a.question_id],
-                positions.get(a.attribute_id),
+                positions.get(a.attribute_id or 0),
                 a.value,
                 a.importance,
                 a.performance,

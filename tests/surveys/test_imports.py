@@ -162,11 +162,9 @@ def test_mapping_is_proposed_from_the_header(world: World, tmp_path: Path) -> No
 
 def test_grid_headers_in_another_tools_style_are_matched() -> None:
     targets = {
-        "Q7.A1.importance": imports.Target(
-            "Q7.A1.importance", "", _FakeQ(K.IPA_GRID, "Rate us"), _FakeA("On time"), "importance"
-        ),
+        "Q7.A1.importance": imports.Target("Q7.A1.importance", "", _fake_question(), _fake_attribute(), "importance"),
         "Q7.A1.performance": imports.Target(
-            "Q7.A1.performance", "", _FakeQ(K.IPA_GRID, "Rate us"), _FakeA("On time"), "performance"
+            "Q7.A1.performance", "", _fake_question(), _fake_attribute(), "performance"
         ),
     }
     got = imports.propose_mapping(["Rate us [On time] - Importance", "Rate us [On time] - Performance"], targets)
@@ -174,6 +172,14 @@ def test_grid_headers_in_another_tools_style_are_matched() -> None:
         "Rate us [On time] - Importance": "Q7.A1.importance",
         "Rate us [On time] - Performance": "Q7.A1.performance",
     }
+
+
+def _fake_question() -> Any:
+    return _FakeQ(K.IPA_GRID, "Rate us")
+
+
+def _fake_attribute() -> Any:
+    return _FakeA("On time")
 
 
 class _FakeQ:
@@ -194,13 +200,15 @@ def test_csv_import_saves_every_answer_as_record_response_would(world: World, tm
     assert (job.status, job.error_count, job.rows_done, job.responses_created) == (S.DONE, 0, 12, 12)
     assert _counts(s)[0] == 12 and _counts(s)[2] == 12
     r3 = ImportedRespondent.objects.get(survey=s, external_id="R3").response
+    assert r3.submitted_at is not None
     assert (r3.channel, r3.language, r3.submitted_at.isoformat()[:10]) == ("import", "en", "2026-03-01")
     rows = {
         (a.question_id, a.attribute_id): a for a in Answer.objects.filter(response=r3).exclude(question=qs["topics"])
     }
     assert rows[(qs["nps"].pk, None)].value == 3
     assert rows[(qs["office"].pk, None)].value == 2  # "South" given by its label
-    assert sorted(Answer.objects.filter(response=r3, question=qs["topics"]).values_list("value", flat=True)) == [1, 3]
+    topics = Answer.objects.filter(response=r3, question=qs["topics"]).values_list("value", flat=True)
+    assert sorted(v or 0 for v in topics) == [1, 3]
     assert (rows[(qs["pair"].pk, None)].expectation, rows[(qs["pair"].pk, None)].perception) == (6, 4)
     on_time, _friendly = builders.attributes(qs["grid"])
     assert (rows[(qs["grid"].pk, on_time.pk)].importance, rows[(qs["grid"].pk, on_time.pk)].performance) == (7, 4)

@@ -184,7 +184,7 @@ def import_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/import_list.html", {"survey": survey, "title": _title(survey), "page": page})
 
 
-@staff_required("survey.design")
+@staff_required("survey.design")  # type: ignore[arg-type]  # a streamed response is not an HttpResponse
 def survey_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     survey = _survey(request, pk)
     if fmt not in exports.FORMATS:

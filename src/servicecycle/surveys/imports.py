@@ -23,7 +23,7 @@ import datetime as dt
 import itertools
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -247,10 +247,10 @@ def propose_mapping(columns: Sequence[str], targets: Mapping[str, Target]) -> di
         return best
 
     for column in columns:
-        code = guess(column)
-        if code and code not in taken:
-            proposal[str(column)] = code
-            taken.add(code)
+        guessed = guess(column)
+        if guessed and guessed not in taken:
+            proposal[str(column)] = guessed
+            taken.add(guessed)
     return proposal
 
 
@@ -324,7 +324,7 @@ def check_mapping(columns: Sequence[str], mapping: Mapping[str, str], targets: M
 # Reading files ------------------------------------------------------------------------------------------
 
 
-def _decoded_lines(raw: IO[bytes], first_row: list[int]) -> Iterator[str]:
+def _decoded_lines(raw: Iterable[bytes], first_row: list[int]) -> Iterator[str]:
     """The file's lines as text; a byte that is not UTF-8 stops the reading with the row it is on."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     for line in raw:
