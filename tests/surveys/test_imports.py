@@ -494,6 +494,15 @@ def test_upload_mapping_check_and_run_pages(world: World, client_for: Any, tmp_p
     assert "every 1s" not in done
 
 
+def test_survey_page_links_to_import_and_export_for_designers(world: World, client_for: Any) -> None:
+    s, _qs = _survey(world)
+    url = reverse("survey-detail", kwargs={"pk": s.pk})
+    page = client_for("manager").get(url).content.decode()
+    assert reverse("survey-import", kwargs={"pk": s.pk}) in page
+    assert reverse("survey-export", kwargs={"pk": s.pk, "fmt": "xlsx"}) in page
+    assert reverse("survey-import", kwargs={"pk": s.pk}) not in client_for("agent").get(url).content.decode()
+
+
 def test_upload_rejects_other_files(world: World, client_for: Any) -> None:
     s, _qs = _survey(world)
     page = client_for("admin").post(
