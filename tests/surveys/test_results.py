@@ -152,7 +152,7 @@ def test_results_query_count_does_not_depend_on_the_number_of_responses(
     _answer(world, s, qs, 9, 5, 2, 0, comment="first")
     _answer(world, s, qs, 3, 2, 6, 1, comment="second")
     client.get(url)
-    with django_assert_num_queries(27) as few:
+    with django_assert_num_queries(29) as few:
         client.get(url)
     for i in range(30):
         _answer(world, s, qs, i % 11, i % 5 + 1, i % 7 + 1, i % 2, channel="email" if i % 3 else "web", comment=f"c{i}")
@@ -204,3 +204,30 @@ def test_multiple_choice_counts_people_not_ticks(world: World) -> None:
     assert result.n == 6
     shares = {b.label: (b.n, b.share) for b in result.bars}
     assert shares == {"Bricks": (6, 100.0), "Cement": (0, 0.0), "Sand": (6, 100.0)}
+
+
+def test_breakdowns_by_customer_type_and_language(world: World) -> None:
+    """A business customer (company on file) in Spanish, a private one in Malay, and an anonymous answer."""
+    from servicecycle.accounts.models import Customer
+
+    s = builders.survey(world.admin, service_id=world.service.pk)
+    nps = builders.question(world.admin, s, K.NPS, "Recommend?")
+    builders.open_survey(world.admin, s)
+    firm = Customer.objects.create(organization=world.org, name="Firm", company="Firm Ltd", preferred_language="es")
+    person = Customer.objects.create(organization=world.org, name="Person", preferred_language="ms")
+    for customer, score in ((firm, 10), (firm, 9), (person, 2), (None, 8)):
+        actions.record_response(
+            survey=s, answers=[{"question": nps.pk, "value": score}], customer_id=customer.pk if customer else None
+        )
+    results = survey_results(s, list(questions_of(s)), Filters(), "en")
+    by_title = {b.title: {label: score.value for label, score in b.rows} for b in results.breakdowns}
+    assert by_title["By customer type"] == {
+        "Business customers": pytest.approx(100.0),
+        "Private customers": pytest.approx(-100.0),
+        "Not a customer on file": pytest.approx(0.0),
+    }
+    assert by_title["By the customer's preferred language"] == {
+        "Spanish": pytest.approx(100.0),
+        "Malay": pytest.approx(-100.0),
+        "not given": pytest.approx(0.0),
+    }

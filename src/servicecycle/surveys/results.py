@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.utils.translation import gettext as _
 
+from servicecycle.accounts.models import LANGUAGE_CHOICES
 from servicecycle.analytics.methods.ces import CESResult, ces_from_sums
 from servicecycle.analytics.methods.csat import CSATResult, csat_from_counts
 from servicecycle.analytics.methods.ipa import IPAResult
@@ -262,9 +264,17 @@ def survey_results(survey: Survey, questions: list[Question], filters: Filters, 
                     series.append((wave.name, score))
             if series:
                 trend.append((q, series))
-        # 6. breakdowns of the first score question: by service, moment and channel (one query each)
+        # 6. breakdowns of the first score question: by service, moment, channel, and by what we know of the
+        # customer (business or private, their preferred language); one query each
         head = score_questions[0]
-        head_answers = score_answers.filter(question=head)
+        head_answers = score_answers.filter(question=head).annotate(
+            customer_type=DbCase(
+                When(response__customer__isnull=True, then=Value("unknown")),
+                When(response__customer__company="", then=Value("private")),
+                default=Value("business"),
+                output_field=CharField(),
+            )
+        )
         names: dict[str, dict[Any, str]] = {
             "response__service_id": dict(
                 Service.objects.filter(organization_id=survey.organization_id).values_list("pk", "name")
@@ -273,11 +283,19 @@ def survey_results(survey: Survey, questions: list[Question], filters: Filters, 
                 Moment.objects.filter(service__organization_id=survey.organization_id).values_list("pk", "name")
             ),
             "response__channel": {str(k): str(v) for k, v in Response.Channel.choices},
+            "customer_type": {
+                "business": _("Business customers"),
+                "private": _("Private customers"),
+                "unknown": _("Not a customer on file"),
+            },
+            "response__customer__preferred_language": {str(k): str(v) for k, v in LANGUAGE_CHOICES},
         }
         titles = {
             "response__service_id": _("By service"),
             "response__moment_id": _("By moment of truth"),
             "response__channel": _("By channel"),
+            "customer_type": _("By customer type"),
+            "response__customer__preferred_language": _("By the customer's preferred language"),
         }
         for key, title in titles.items():
             grouped = _counts(head_answers.values(key, "value").annotate(n=Count("id")).order_by(), key)
