@@ -393,7 +393,7 @@ class InviteForm(ActionForm):
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False)
     emails = forms.CharField(
-        label=gettext_lazy("Email addresses, one a line"),
+        label=gettext_lazy("Email addresses, one per line"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy(

@@ -56,7 +56,7 @@ class Audience:
     CONSENTED = "consented"  # every customer who agreed to receive surveys
     LANGUAGE = "language"  # ... who prefer a language
     SERVICE = "service"  # ... who had a case or a promise about a service
-    PASTED = "pasted"  # the addresses pasted, one a line
+    PASTED = "pasted"  # the addresses pasted, one per line
 
     values = (CONSENTED, LANGUAGE, SERVICE, PASTED)
 
@@ -136,7 +136,7 @@ def _pasted(survey: Survey, raw: str) -> tuple[list[int], list[str], int]:
     """Customer ids and other addresses of a pasted list; a bad line or a customer without consent is an error."""
     lines = [(n, line.strip()) for n, line in enumerate((raw or "").splitlines(), start=1) if line.strip()]
     if not lines:
-        raise fail("emails", _("Paste at least one email address, one a line."))
+        raise fail("emails", _("Paste at least one email address, one per line."))
     if len(lines) > MAX_PASTED:
         raise fail("emails", _("Paste at most %(n)d addresses at once.") % {"n": MAX_PASTED})
     addresses: dict[str, int] = {}
