@@ -266,11 +266,13 @@ def _save(
 
 
 def _figures_changed(promise: Promise, *former_due: datetime | None) -> None:
-    """Every write to a promise row calls this in its transaction (``_save``, ``_claim_answer``, ``_break``,
-    ``postpone``): the per-day kept-rate summary of the promise's due day (and of its former due day when the due
-    time moved) is counted again, so the dashboard's figures stay exact (see ``figures``). The only write that
-    skips it is the creation of a draft, which the figures never count; tests/promises/test_figures.py walks
-    every step and compares the summary with a recount."""
+    """Every write that can change a counted field of a promise (state, given_at, given_unconfirmed,
+    requested_at, confirmed_at, due_at, team, promiser, service, moment) calls this in its transaction
+    (``_save``, ``_claim_answer``, ``_break``, ``postpone``): the per-day kept-rate summary of the promise's due
+    day (and of its former due day when the due time moved) is counted again, so the dashboard's figures stay
+    exact (see ``figures``). Skipped only where no counted field changes: creating a draft (drafts are never
+    counted), the escalation and the risk notice. tests/promises/test_figures.py walks every step and compares
+    the summary with a recount."""
     figures.refresh_for_promise(promise, *former_due)
 
 
