@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 
 def _django_setup() -> None:
@@ -32,6 +35,7 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
     args = parser.parse_args(argv)
+    metrics_dir, made = _fresh_metrics_dir()  # before Django (and so prometheus_client) is imported
     _django_setup()
     import django
 
@@ -41,6 +45,8 @@ def serve(argv: list[str]) -> int:
     sys.argv = [
         "gunicorn",
         "servicecycle.wsgi:application",
+        "--config",
+        "python:servicecycle.gunicorn_hooks",
         "--bind",
         args.bind,
         "--workers",
@@ -50,8 +56,30 @@ def serve(argv: list[str]) -> int:
         "--timeout",
         "60",
     ]
-    run()
+    try:
+        run()
+    finally:
+        if made:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _fresh_metrics_dir() -> tuple[str, bool]:
+    """Where gunicorn's workers keep their Prometheus samples so /metrics can merge them (multi-process mode).
+
+    PROMETHEUS_MULTIPROC_DIR may name it (it is emptied here: files of an earlier run would be counted again);
+    otherwise a new temporary directory is made for this server and removed when it stops.
+    """
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen:
+        path = Path(chosen)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        return str(path), False
+    made = tempfile.mkdtemp(prefix="servicecycle-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made, True
 
 
 def worker(argv: list[str]) -> int:

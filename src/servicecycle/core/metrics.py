@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet, get_date_max
+from prometheus_client import multiprocess
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from servicecycle.core.health import discard_broken_connection
@@ -160,12 +162,23 @@ def may_read_metrics(request: HttpRequest) -> bool:
     return is_trusted_address(client_address(request)) or has_metrics_token(request)
 
 
+def process_registry() -> prometheus_client.CollectorRegistry:
+    """The request and counter metrics to expose: this process's own, or, under `servicecycle serve` with several
+    gunicorn workers (PROMETHEUS_MULTIPROC_DIR set), every worker's, merged from their files, so a scrape that
+    lands on any one worker sees the whole app instead of that worker's share."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return prometheus_client.REGISTRY
+    registry = prometheus_client.CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 @never_cache
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format; from loopback/private addresses, or with `Authorization: Bearer $METRICS_TOKEN`."""
     if not may_read_metrics(request):
         return JsonResponse({"error": "forbidden"}, status=403)
-    body = prometheus_client.generate_latest(prometheus_client.REGISTRY)
+    body = prometheus_client.generate_latest(process_registry())
     body += prometheus_client.generate_latest(DatabaseCollector())
     return HttpResponse(body, content_type=prometheus_client.CONTENT_TYPE_LATEST)
 
