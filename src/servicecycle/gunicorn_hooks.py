@@ -1,8 +1,29 @@
-"""gunicorn settings that `servicecycle serve` loads (`--config python:servicecycle.gunicorn_hooks`)."""
+"""gunicorn settings that `servicecycle serve` loads (`--config python:servicecycle.gunicorn_hooks`).
+
+`serve` sets Django up before gunicorn reads this module, so gunicorn's own lines (booting, worker exits,
+timeouts) go through the app's logging set-up: one JSON object per line like every other line, or plain text
+when LOG_FORMAT=plain. Access lines are left to the app's request log (one line per request, with its id).
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+
+def _logconfig() -> dict[str, Any]:
+    from django.conf import settings
+
+    config: dict[str, Any] = copy.deepcopy(settings.LOGGING)
+    config["loggers"] = {
+        **config.get("loggers", {}),
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+    }
+    return config
+
+
+logconfig_dict = _logconfig()
 
 
 def child_exit(server: Any, worker: Any) -> None:
