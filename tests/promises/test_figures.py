@@ -266,3 +266,16 @@ def test_the_dashboard_names_its_first_local_day(world: World, client_for: Any) 
         assert "Feb. 1, 2026" in body or "1 February 2026" in body or "February 1, 2026" in body
         everything = client_for("manager").get(reverse("promise-dashboard") + "?since=all").content.decode()
         assert "Counting every promise" in everything
+
+
+def test_a_new_time_zone_recounts_the_days(world: World) -> None:
+    """Kept at 22:00 UTC: that is the next day in Auckland, so moving the organization there moves the figures."""
+    from servicecycle.accounts import actions as accounts
+
+    due = datetime.combine(timezone.now().date() + timedelta(days=3), time(22), tzinfo=UTC)
+    actions.mark_kept(acting_user=world.agent.user, promise=builders.given(world, due_at=due))
+    assert set(PromiseFigures.objects.filter(organization=world.org).values_list("day", flat=True)) == {due.date()}
+    accounts.update_organization(acting_user=world.admin.user, organization=world.org, time_zone="Pacific/Auckland")
+    days = set(PromiseFigures.objects.filter(organization=world.org).values_list("day", flat=True))
+    assert days == {due.astimezone(ZoneInfo("Pacific/Auckland")).date()}
+    assert_exact(world)

@@ -27,7 +27,7 @@ from servicecycle.accounts.models import (
     WorkingInterval,
 )
 from servicecycle.accounts.permissions import require
-from servicecycle.core import audit
+from servicecycle.core import audit, events
 from servicecycle.core.changes import apply_changes, check_version, hash_token
 from servicecycle.core.errors import DomainError, ValidationFailed
 from servicecycle.core.models import AuditEvent
@@ -117,7 +117,14 @@ def update_organization(*, acting_user: Any, organization: Organization, **chang
             obj=organization,
             changes=changed,
         )
+        if changed.keys() & {"time_zone", "holiday_country", "holiday_subdivision"}:
+            _clock_changed(organization, time_zone_changed="time_zone" in changed)
     return organization
+
+
+def _clock_changed(organization: Organization, *, time_zone_changed: bool = False) -> None:
+    """Tell the apps that keep business-time deadlines or per-day figures (cases, promises) to recompute them."""
+    events.clock_changed.send(sender=Organization, organization=organization, time_zone_changed=time_zone_changed)
 
 
 @transaction.atomic
@@ -147,6 +154,7 @@ def set_working_hours(
         obj=organization,
         changes={"working_hours": [before, [str(i) for i in created]]},
     )
+    _clock_changed(organization)
     return created
 
 
@@ -168,6 +176,7 @@ def set_calendar_date(
         obj=organization,
         changes={"date": [None, f"{date} {kind} {note}".strip()]},
     )
+    _clock_changed(organization)
     return entry
 
 
@@ -183,6 +192,7 @@ def remove_calendar_date(*, acting_user: Any, organization: Organization, date: 
             obj=organization,
             changes={"date": [str(date), None]},
         )
+        _clock_changed(organization)
 
 
 # Teams --------------------------------------------------------------------------------------------------

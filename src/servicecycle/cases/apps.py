@@ -13,6 +13,11 @@ class CasesConfig(AppConfig):
 
         register_health_source("cases", complaint_signals)
 
+        from servicecycle.cases.actions.deadlines import clock_changed
+        from servicecycle.core import events
+
+        events.clock_changed.connect(clock_changed, dispatch_uid="cases.recompute_deadlines")
+
         from servicecycle.accounts import personal_data
         from servicecycle.cases import personal_data as cases_personal_data
 

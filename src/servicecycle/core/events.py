@@ -5,6 +5,8 @@ in the background queues its task with ``transaction.on_commit`` (so a rolled-ba
 
 - ``case_closed``: a case was closed; ``case`` is the Case.
 - ``promise_kept``: a promise to a customer was marked as kept; ``promise`` is the Promise.
+- ``clock_changed``: an organization's business clock changed (time zone, holidays, weekly hours, closure or
+  working dates); ``organization`` is the Organization, ``time_zone_changed`` says whether its days moved.
 """
 
 from __future__ import annotations
@@ -13,3 +15,4 @@ from django.dispatch import Signal
 
 case_closed = Signal()
 promise_kept = Signal()
+clock_changed = Signal()

@@ -10,3 +10,8 @@ class PromisesConfig(AppConfig):
         from servicecycle.promises.queries import broken_promises_health
 
         register_health_source("promises", broken_promises_health)
+
+        from servicecycle.core import events
+        from servicecycle.promises.figures import clock_changed
+
+        events.clock_changed.connect(clock_changed, dispatch_uid="promises.rebuild_figures")

@@ -221,3 +221,10 @@ def reconcile_recent(now: datetime | None = None, days: int = RECONCILE_DAYS) ->
             refresh_figures(organization, wanted)
         recounted += len(wanted)
     return recounted
+
+
+def clock_changed(sender: Any, organization: Organization, time_zone_changed: bool = False, **kwargs: Any) -> None:
+    """Receiver of ``core.events.clock_changed``: a new time zone moves the local days the summary is kept by, so
+    the organization's summary is recounted in the same transaction (holidays and hours do not move days)."""
+    if time_zone_changed:
+        rebuild_figures(organization.pk)

@@ -210,3 +210,8 @@ def recompute_open_deadlines(
             changes={"cases": moved, "kind": kind or "", "priority": priority or ""},
         )
     return moved
+
+
+def clock_changed(sender: Any, organization: Organization, **kwargs: Any) -> None:
+    """The organization's business clock changed: its open cases' deadlines follow at once (same transaction)."""
+    recompute_open_deadlines(organization)
