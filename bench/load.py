@@ -709,7 +709,10 @@ def main(argv: list[str] | None = None) -> int:
         bin_dir = Path(sys.executable).parent
         server = cleanup.start(
             "load-web",
-            shared.gunicorn_argv(bin_dir / "gunicorn", "servicecycle.wsgi:application", port, WORKERS, THREADS),
+            [
+                *shared.gunicorn_argv(bin_dir / "gunicorn", "servicecycle.wsgi:application", port, WORKERS, THREADS),
+                *("--keep-alive", "65"),  # as `servicecycle serve` (gunicorn_hooks.keepalive)
+            ],
             env,
             ROOT,
         )

@@ -25,6 +25,10 @@ def _logconfig() -> dict[str, Any]:
 
 logconfig_dict = _logconfig()
 
+# Keep idle connections longer than a client's pause between clicks (gunicorn's default is 2 s): a browser or a
+# proxy reusing a connection the server has just closed sees "connection reset" on a plain GET.
+keepalive = 65
+
 
 def child_exit(server: Any, worker: Any) -> None:
     """A worker that stopped leaves its Prometheus samples behind; mark it dead so its live gauges are dropped."""
