@@ -181,11 +181,7 @@ def update_category(*, acting_user: Any, category_id: Any, name: str, is_active:
     name = _text(name)
     if not name:
         raise fail("name", _("Give the category a name."))
-    if (
-        Category.objects.filter(organization=staff.organization, name__iexact=name)
-        .exclude(pk=category.pk)
-        .exists()
-    ):
+    if Category.objects.filter(organization=staff.organization, name__iexact=name).exclude(pk=category.pk).exists():
         raise fail("name", _("A category with this name already exists."))
     before = audit.snapshot(category, ("name", "is_active"))
     category.name, category.is_active = name, bool(is_active)
