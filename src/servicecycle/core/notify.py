@@ -56,10 +56,10 @@ def send_mail(
     if not recipients:
         return
     subject, body = render_mail(name, context, language)
-    payload = {"to": recipients, "subject": subject, "body": body, "headers": dict(headers or {})}
-    if reply_to:
-        payload["reply_to"] = reply_to
-    transaction.on_commit(lambda: deliver_mail.enqueue(**payload))
+    extra = dict(headers or {})
+    transaction.on_commit(
+        lambda: deliver_mail.enqueue(to=recipients, subject=subject, body=body, headers=extra, reply_to=reply_to)
+    )
 
 
 def staff_language(staff: Staff) -> str:
