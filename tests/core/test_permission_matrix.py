@@ -61,6 +61,8 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "service-lifecycle": ("GET", ALL),
     "service-lifecycle-edit": ("GET", MANAGERS),
     "service-lifecycle-upload": ("POST", MANAGERS),
+    "self-assessment": ("GET", ALL),  # the organization's own assessments only
+    "self-assessment-new": ("GET", MANAGERS),
     "cycle": ("GET", ALL),
     "wheel-svg": ("GET", ALL),
     "cycle-reorder": ("POST", CYCLE_EDITORS),
@@ -441,6 +443,8 @@ OBJECT_PAGES = [
         "case-sla",
         "case-templates",
         "case-template-add",
+        "self-assessment",
+        "self-assessment-new",
     }
 ]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.permissions import require
@@ -19,7 +21,15 @@ from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.core.errors import ValidationFailed
 from servicecycle.core.validation import fail
-from servicecycle.strategy.models import DemandHistory, DemandPeriod, StageChange, parse_period
+from servicecycle.strategy import assessment
+from servicecycle.strategy.models import (
+    DemandHistory,
+    DemandPeriod,
+    SelfAssessment,
+    SelfAssessmentAnswer,
+    StageChange,
+    parse_period,
+)
 from servicecycle.strategy.queries import compute_lifecycle, evidence_period
 
 MAX_REPORTED_ERRORS = 20
@@ -264,3 +274,78 @@ def import_demand_file(
         from_launch=from_launch,
         source=DemandPeriod.Source.IMPORTED,
     )
+
+
+def validate_answers(answers: Mapping[str, Any]) -> dict[str, int]:
+    """One whole-number score on the scale per item, or ValidationFailed naming every item at fault."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, int] = {}
+    for item in assessment.ITEMS:
+        value = answers.get(item.key)
+        if _blank(value):
+            errors[item.key] = [_("“%(item)s”: choose an answer.") % {"item": item.text}]
+            continue
+        text = str(value).strip()
+        try:
+            score = int(text)
+        except ValueError:
+            score = None
+        if score is None or score not in assessment.SCALE:
+            errors[item.key] = [
+                _("“%(item)s”: %(value)s is not on the scale from %(low)s to %(high)s.")
+                % {"item": item.text, "value": text, "low": assessment.SCALE_MIN, "high": assessment.SCALE_MAX}
+            ]
+            continue
+        clean[item.key] = score
+    unknown = sorted(str(key) for key in answers if key not in assessment.ITEM_BY_KEY)
+    if unknown:
+        errors["__all__"] = [_("Unknown items: %(items)s.") % {"items": ", ".join(unknown)}]
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+@transaction.atomic
+def record_self_assessment(
+    *,
+    acting_user: Any,
+    answers: Mapping[str, Any],
+    taken_on: dt.date | None = None,
+    service: Service | None = None,
+) -> SelfAssessment:
+    """Save a self-assessment of the organization (or of one of its services) with its answers and totals.
+
+    Every item must be answered on the scale; nothing is saved on any error.
+    """
+    staff = require(acting_user, "service.manage")
+    if service is not None and service.organization_id != staff.organization_id:
+        raise Http404
+    today = timezone.localdate()
+    if taken_on is None:
+        taken_on = today
+    elif taken_on > today:
+        raise fail("taken_on", _("The date of an assessment cannot be in the future."))
+    clean = validate_answers(answers)
+    totals = assessment.totals(clean)
+    record = SelfAssessment.objects.create(
+        organization_id=staff.organization_id,
+        service=service,
+        taken_on=taken_on,
+        taken_by=staff,
+        need_total=totals["need"],
+        competitors_total=totals["competitors"],
+        expectations_total=totals["expectations"],
+        total=totals["overall"],
+    )
+    SelfAssessmentAnswer.objects.bulk_create(
+        SelfAssessmentAnswer(assessment=record, item=key, score=clean[key]) for key in assessment.ITEM_KEYS
+    )
+    audit.record(
+        actor=acting_user,
+        organization_id=staff.organization_id,
+        verb="self_assessment.recorded",
+        obj=record,
+        scope=service,
+        changes={"taken_on": taken_on, "service": service, "answers": clean, "totals": totals},
+    )
+    return record

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from servicecycle.catalog.models import Service
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import DemandPeriod
 
@@ -61,3 +62,22 @@ class DemandUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB; a demand history fits in far less."))
         return upload
+
+
+class SelfAssessmentForm(forms.Form):
+    """The date and scope of an assessment; the answers are read from the item radio groups by the view."""
+
+    taken_on = forms.DateField(label=_("Taken on"), widget=forms.DateInput(attrs={"type": "date"}))
+    service = forms.ModelChoiceField(
+        label=_("Scope"),
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=_("The whole organization"),
+        help_text=_("Assess the organization as a whole or one of its services."),
+    )
+
+    def __init__(self, *args: object, organization_id: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Service.objects.filter(organization_id=organization_id).order_by("name")

@@ -114,3 +114,54 @@ def period_label(form: str, index: int) -> str:
     if form == "quarter":
         return f"{year}-Q{part + 1}"
     return f"{year}-{part + 1:02d}"
+
+
+class SelfAssessment(models.Model):
+    """One sitting of the self-assessment: its answers and the totals computed from them when it was saved."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="self_assessments")
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="self_assessments",
+        verbose_name=_("service"),
+        help_text=_("Leave empty to assess the organization as a whole."),
+    )
+    taken_on = models.DateField(_("taken on"))
+    taken_by = models.ForeignKey(
+        "accounts.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    need_total = models.PositiveSmallIntegerField(_("service share of the need"))
+    competitors_total = models.PositiveSmallIntegerField(_("room left by competitors"))
+    expectations_total = models.PositiveSmallIntegerField(_("customer expectations"))
+    total = models.PositiveSmallIntegerField(_("total"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["organization", "-taken_on", "-id"], name="self_assessment_history_idx")]
+        verbose_name = _("self-assessment")
+
+    def __str__(self) -> str:
+        return f"{self.service or self.organization}: {self.taken_on} = {self.total}"
+
+
+class SelfAssessmentAnswer(models.Model):
+    """The answer to one item of the questionnaire (items are defined in strategy/assessment.py)."""
+
+    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="answers")
+    item = models.CharField(_("item"), max_length=40)
+    score = models.PositiveSmallIntegerField(_("score"))
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="one_answer_per_item"),
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="answer_on_the_scale"),
+        ]
+        verbose_name = _("self-assessment answer")
+
+    def __str__(self) -> str:
+        return f"{self.item} = {self.score}"

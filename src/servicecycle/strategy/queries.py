@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import Lag
+
 from servicecycle.analytics.methods import MethodInputError
 from servicecycle.analytics.methods.lifecycle import LifecycleResult, lifecycle
 from servicecycle.catalog.models import Service
-from servicecycle.strategy.models import DemandHistory, DemandPeriod, StageChange
+from servicecycle.strategy.models import DemandHistory, DemandPeriod, SelfAssessment, StageChange
 
 
 def compute_lifecycle(
@@ -66,3 +69,18 @@ def service_lifecycle(service: Service) -> ServiceLifecycle:
     result, reason = compute_lifecycle([(p.period, p.demand) for p in periods], from_launch=from_launch)
     changes = list(StageChange.objects.filter(service=service).select_related("changed_by").order_by("-at", "-id"))
     return ServiceLifecycle(from_launch=from_launch, periods=periods, result=result, reason=reason, changes=changes)
+
+
+def self_assessment_history(organization_id: int) -> QuerySet[SelfAssessment]:
+    """The organization's assessments, newest first, each with ``previous_total``: the total of the assessment
+    taken before it for the same scope (the same service, or the whole organization), None for the first one."""
+    return (
+        SelfAssessment.objects.filter(organization_id=organization_id)
+        .select_related("service", "taken_by__user")
+        .annotate(
+            previous_total=Window(
+                Lag("total"), partition_by=[F("service_id")], order_by=[F("taken_on").asc(), F("id").asc()]
+            )
+        )
+        .order_by("-taken_on", "-id")
+    )

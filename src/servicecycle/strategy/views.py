@@ -1,4 +1,5 @@
-"""The service life-cycle page: demand history, stage per period, Bass fit, the stage's playbook."""
+"""The service life-cycle page (demand history, stage per period, Bass fit, the stage's playbook) and the
+self-assessment pages (history of scored assessments with advice per band, and the questionnaire)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,33 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from servicecycle.accounts.permissions import has
+from servicecycle.accounts.permissions import has, staff_of
 from servicecycle.analytics import charts
 from servicecycle.analytics.methods.lifecycle import BassFit, LifecycleResult
 from servicecycle.catalog.models import Service
 from servicecycle.catalog.queries import get_service_for_user
-from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import HtmxRequest, allow_charts, apply_domain_error, staff_required
-from servicecycle.strategy import actions, queries
-from servicecycle.strategy.forms import DemandHistoryForm, DemandUploadForm, history_text, rows_from_text
-from servicecycle.strategy.models import Stage, parse_period, period_label
+from servicecycle.core.errors import DomainError, ValidationFailed
+from servicecycle.core.views_helpers import (
+    HtmxRequest,
+    allow_charts,
+    apply_domain_error,
+    paginate,
+    staff_required,
+)
+from servicecycle.strategy import actions, assessment, queries
+from servicecycle.strategy.forms import (
+    DemandHistoryForm,
+    DemandUploadForm,
+    SelfAssessmentForm,
+    history_text,
+    rows_from_text,
+)
+from servicecycle.strategy.models import SelfAssessment, Stage, parse_period, period_label
 from servicecycle.strategy.playbooks import playbook_for
 
 # The analytics method explains in English why it cannot give a stage or a Bass fit; these are its reasons.
@@ -216,3 +230,144 @@ def demand_upload(request: HtmxRequest, pk: int) -> HttpResponse:
             _saved_message(request, service, saved)
             return redirect("service-lifecycle", pk=pk)
     return _page(request, service, upload_form=form, open_forms=True)
+
+
+HISTORY_PER_PAGE = 20
+
+
+def _question_scores(record: SelfAssessment, scores: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Each question's total, range, band and advice for an assessment (and its items' scores when given)."""
+    rows = []
+    for question in assessment.QUESTIONS:
+        total = getattr(record, f"{question.key}_total")
+        band = question.band(total)
+        rows.append(
+            {
+                "question": question,
+                "total": total,
+                "band": band,
+                "band_label": assessment.BAND_LABELS[band],
+                "advice": question.advice[band],
+                "items": [
+                    {"item": item, "score": scores.get(item.key)} for item in question.items if scores is not None
+                ],
+            }
+        )
+    return rows
+
+
+def _change(record: SelfAssessment) -> int | None:
+    previous = getattr(record, "previous_total", None)
+    return None if previous is None else record.total - previous
+
+
+@staff_required("view")
+def self_assessment(request: HtmxRequest) -> HttpResponse:
+    staff = staff_of(request.user)
+    assert staff is not None
+    page = paginate(request, queries.self_assessment_history(staff.organization_id), per_page=HISTORY_PER_PAGE)
+    rows = [{"record": r, "questions": _question_scores(r), "change": _change(r)} for r in page]
+    latest = page[0] if page.number == 1 and rows else None
+    if latest is None and page.paginator.count:
+        latest = queries.self_assessment_history(staff.organization_id).first()
+    summary = None
+    if latest is not None:
+        scores = dict(latest.answers.values_list("item", "score"))
+        summary = {
+            "record": latest,
+            "questions": _question_scores(latest, scores),
+            "change": _change(latest),
+            "overall_band": assessment.BAND_LABELS[assessment.band_of(latest.total, len(assessment.ITEMS))],
+        }
+    return render(
+        request,
+        "strategy/self_assessment.html",
+        {
+            "page": page,
+            "rows": rows,
+            "summary": summary,
+            "questions": assessment.QUESTIONS,
+            "overall_max": assessment.OVERALL_MAX,
+            "scale_min": assessment.SCALE_MIN,
+            "scale_max": assessment.SCALE_MAX,
+            "can_manage": has(request.user, "service.manage"),
+        },
+    )
+
+
+def _item_groups(values: dict[str, str], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The questionnaire as the form shows it: the questions, their items and each item's radio options."""
+    return [
+        {
+            "question": question,
+            "items": [
+                {
+                    "key": item.key,
+                    "text": item.text,
+                    "errors": errors.get(item.key, []),
+                    "options": [
+                        {
+                            "id": f"id_{item.key}_{value}",
+                            "value": value,
+                            "label": assessment.SCALE_LABELS[value],
+                            "checked": values.get(item.key) == str(value),
+                        }
+                        for value in assessment.SCALE
+                    ],
+                }
+                for item in question.items
+            ],
+        }
+        for question in assessment.QUESTIONS
+    ]
+
+
+@staff_required("service.manage")
+def self_assessment_new(request: HtmxRequest) -> HttpResponse:
+    staff = staff_of(request.user)
+    assert staff is not None
+    values: dict[str, str] = {}
+    item_errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = SelfAssessmentForm(request.POST, organization_id=staff.organization_id)
+        values = {key: request.POST.get(key, "") for key in assessment.ITEM_KEYS}
+        if form.is_valid():
+            try:
+                record = actions.record_self_assessment(
+                    acting_user=request.user,
+                    answers=values,
+                    taken_on=form.cleaned_data["taken_on"],
+                    service=form.cleaned_data["service"],
+                )
+            except ValidationFailed as exc:
+                item_errors = {k: v for k, v in exc.errors.items() if k in assessment.ITEM_BY_KEY}
+                rest = {k: v for k, v in exc.errors.items() if k not in assessment.ITEM_BY_KEY}
+                if rest:
+                    apply_domain_error(form, ValidationFailed(rest))
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Self-assessment saved: %(total)s of %(max)s points.")
+                    % {"total": record.total, "max": assessment.OVERALL_MAX},
+                )
+                return redirect("self-assessment")
+        else:
+            try:
+                actions.validate_answers(values)
+            except ValidationFailed as exc:
+                item_errors = {k: v for k, v in exc.errors.items() if k in assessment.ITEM_BY_KEY}
+    else:
+        form = SelfAssessmentForm(initial={"taken_on": timezone.localdate()}, organization_id=staff.organization_id)
+    return render(
+        request,
+        "strategy/self_assessment_form.html",
+        {
+            "form": form,
+            "groups": _item_groups(values, item_errors),
+            "item_errors": [message for messages_ in item_errors.values() for message in messages_],
+            "scale_min": assessment.SCALE_MIN,
+            "scale_max": assessment.SCALE_MAX,
+        },
+    )
