@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -23,7 +24,11 @@ SCALE_LABELS: dict[int, Promise] = {
 }
 
 LOW, MIDDLE, HIGH = "low", "middle", "high"
-BAND_LABELS: dict[str, Promise] = {LOW: _("Low"), MIDDLE: _("Middle"), HIGH: _("High")}
+BAND_LABELS: dict[str, Promise] = {
+    LOW: pgettext_lazy("score band", "Low"),
+    MIDDLE: pgettext_lazy("score band", "Middle"),
+    HIGH: pgettext_lazy("score band", "High"),
+}
 
 
 @dataclass(frozen=True)
