@@ -283,3 +283,17 @@ def test_history_query_count_does_not_grow_with_the_assessments(
 def test_organization_page_links_to_the_self_assessment(world: World, client_for: Any) -> None:
     body = client_for("viewer").get(reverse("organization")).content.decode()
     assert reverse("self-assessment") in body
+
+
+def test_history_shows_the_advice_in_the_active_language(world: World, client_for: Any) -> None:
+    from django.utils import translation
+
+    _record(world)
+    client = client_for("viewer")
+    client.cookies["django_language"] = "es"
+    body = client.get(reverse("self-assessment")).content.decode()
+    with translation.override("es"):
+        advice = str(assessment.QUESTIONS[0].advice["high"])
+        band = str(assessment.BAND_LABELS["middle"])
+    assert advice.startswith("El servicio es lo que los clientes compran")
+    assert advice in body and f"({band})" in body
