@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,3 +40,9 @@ def check_version(obj: Any, expected_version: int | None) -> None:
 def hash_token(raw: str) -> str:
     """The SHA-256 hex digest under which a secret token is stored (the raw token never is)."""
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def fingerprint(payload: Any) -> str:
+    """A digest of what a request asked for, to tell a true repeat of an idempotent create from another request
+    reusing its key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()

@@ -6,11 +6,13 @@ body answers 409. Where the key is kept depends on the object (cases and promise
 survey response keeps it in its one-use token hash); these helpers are the parts that do not.
 """
 
-import hashlib
-import json
 from typing import Any
 
 from ninja import Header
+
+from servicecycle.core.changes import fingerprint
+
+__all__ = ["MAX_IDEMPOTENCY_KEY", "clean_key", "created_status", "fingerprint", "idempotency_header"]
 
 MAX_IDEMPOTENCY_KEY = 100
 
@@ -30,11 +32,6 @@ def idempotency_header(thing: str) -> Any:
 def clean_key(raw: str | None) -> str | None:
     """The key without surrounding spaces; None when none was sent (or only spaces)."""
     return (raw or "").strip() or None
-
-
-def fingerprint(payload: Any) -> str:
-    """A digest of what a request asked for, to tell a true repeat from another request reusing the key."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def created_status(created: bool) -> int:

@@ -18,8 +18,6 @@ level 2 when a second target passes; a promise past its due time becomes broken 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from servicecycle.cases.sla import calendar_for
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit, clock, events
 from servicecycle.core.changes import check_version, hash_token
+from servicecycle.core.changes import fingerprint as payload_fingerprint
 from servicecycle.core.errors import Conflict, DomainError, PermissionDenied
 from servicecycle.core.notify import absolute_url, notify_staff, send_mail
 from servicecycle.core.validation import check, fail
@@ -115,10 +114,6 @@ def _id(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**63 else None
-
-
-def _fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _aware(value: Any, field: str) -> datetime:
@@ -454,7 +449,7 @@ def create_promise(
     fingerprint = ""
     if key is not None:
         payload = audit.snapshot(promise, PROMISE_FIELDS)
-        fingerprint = _fingerprint(payload)
+        fingerprint = payload_fingerprint(payload)
         existing = _existing(organization.pk, key, fingerprint)
         if existing is not None:
             return existing

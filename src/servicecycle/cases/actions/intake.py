@@ -3,8 +3,6 @@ configuration cases rely on: categories and SLA policies."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +23,7 @@ from servicecycle.cases.actions._common import schedule_check
 from servicecycle.cases.models import Case, CaseSequence, Category, Kind, Priority, SlaPolicy
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
+from servicecycle.core.changes import fingerprint as payload_fingerprint
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import Conflict, ValidationFailed
 from servicecycle.core.notify import absolute_url, send_mail
@@ -124,10 +123,6 @@ def currency(value: Any, field: str) -> str:
     if code and not (len(code) == 3 and code.isalpha()):
         raise fail(field, _("Give the currency as a three-letter code, such as EUR or MYR."))
     return code
-
-
-def _fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _next_reference(organization: Organization, received_at: datetime) -> str:
@@ -282,7 +277,7 @@ def create_case(
         # what the client sent, so a retry with the same body matches (the receipt time is only part of it if given)
         payload = {**audit.snapshot(case, CASE_FIELDS), "description": description, "hotline_notes": case.hotline_notes}
         payload["received_at"] = given_received_at
-        fingerprint = _fingerprint(payload)
+        fingerprint = payload_fingerprint(payload)
         existing = _existing(organization, key, fingerprint)
         if existing is not None:
             return CreatedCase(case=existing, status_token=None, created=False)
