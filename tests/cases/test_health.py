@@ -16,7 +16,7 @@ from tests.cases import builders
 from tests.factories import World
 
 
-def test_badness_is_the_share_of_the_worst_moment_of_the_service(world: World) -> None:
+def test_badness_is_the_share_of_the_worst_moment_of_the_organization(world: World) -> None:
     first, second, third = world.moments
     for _ in range(4):
         builders.complaint(world, moment_id=first.pk)
@@ -70,7 +70,7 @@ def test_a_single_moment_is_judged_against_its_whole_service(world: World) -> No
     assert complaint_signals([second])[second.pk]["complaints"].badness == 0.5
 
 
-def test_other_services_and_organizations_do_not_mix(world: World) -> None:
+def test_one_scale_across_the_services_of_the_organization_and_no_other(world: World) -> None:
     other_service = factories.service(world.admin, world.owner_team, "Installation")
     other_moment = factories.moment(world.admin, other_service, name="Fitting")
     for _ in range(5):
@@ -79,9 +79,17 @@ def test_other_services_and_organizations_do_not_mix(world: World) -> None:
     outsider_world = factories.world()
     builders.complaint(outsider_world, moment_id=outsider_world.moments[0].pk)
     signals = complaint_signals([*world.moments, other_moment])
-    assert signals[world.moments[0].pk]["complaints"].badness == 1.0  # 1 of its own service's max 1
+    # judged against the worst moment of the whole organization (5 at Fitting), not of its own service
+    assert signals[world.moments[0].pk]["complaints"].badness == 0.2
     assert signals[other_moment.pk]["complaints"].value == 5
+    assert signals[other_moment.pk]["complaints"].badness == 1.0
     assert outsider_world.moments[0].pk not in signals
+    # the wheel of one service alone shows the same figure as the organization-wide set
+    assert complaint_signals(world.moments)[world.moments[0].pk]["complaints"].badness == 0.2
+    # another organization's worse moment does not change this organization's scale
+    for _ in range(9):
+        builders.complaint(outsider_world, moment_id=outsider_world.moments[0].pk)
+    assert complaint_signals([other_moment])[other_moment.pk]["complaints"].badness == 1.0
 
 
 def test_one_query_whatever_the_number_of_moments_and_cases(world: World, django_assert_num_queries: Any) -> None:

@@ -45,6 +45,7 @@ from servicecycle.analytics.methods.csat import CSATResult, csat_from_counts
 from servicecycle.analytics.methods.pareto import ParetoResult, pareto
 from servicecycle.cases.models import Case, CasePause, Kind, SlaPolicy, SlaTarget
 from servicecycle.cases.sla import TARGET_ORDER, calendar_for
+from servicecycle.catalog.models import Service
 from servicecycle.core import clock
 from servicecycle.cycles.queries import Signal
 
@@ -580,34 +581,44 @@ def report_tables(report: CaseReport) -> dict[str, Table]:
 def complaint_signals(moments: list[Any]) -> dict[int, dict[str, Signal]]:
     """The health source of cases: complaints and claims per moment received in the last 90 days (ONE query).
 
-    badness = the moment's count / the highest count among the moments of its service (so the wheel and a
-    single moment's page agree). A moment without complaints gets a signal of 0 only when its service has at
-    least one case of any kind in the period, so a service nobody records cases for stays unmeasured.
+    badness = the moment's count / the highest count of any moment of the same organization in the period
+    (docs/moment-health.md): one scale for every service, so the critical-moments ranking can compare moments
+    of different services and the wheel, a single moment's page and the ranking show the same figure. A moment
+    without complaints gets a signal of 0 only when its service has at least one case of any kind in the
+    period, so a service nobody records cases for stays unmeasured.
     """
     if not moments:
         return {}
     since = timezone.now() - timedelta(days=HEALTH_DAYS)
+    organizations = Service.objects.filter(pk__in={m.service_id for m in moments}).values("organization_id")
     rows = (
-        Case.objects.filter(service_id__in={m.service_id for m in moments}, received_at__gte=since)
-        .values("service_id", "moment_id")
+        Case.objects.filter(organization_id__in=organizations, received_at__gte=since)
+        .values("organization_id", "service_id", "moment_id")
         .annotate(complaints=Count("id", filter=Q(kind__in=COMPLAINT_KINDS)), total=Count("id"))
         .order_by()
     )
     per_moment: dict[int, int] = {}
+    organization_of: dict[int, int] = {}  # service id -> organization id
+    organization_of_moment: dict[int, int] = {}
     highest: dict[int, int] = defaultdict(int)
     measured: set[int] = set()
     for row in rows:
-        if row["total"]:
-            measured.add(row["service_id"])
+        if row["service_id"] is not None:
+            organization_of[row["service_id"]] = row["organization_id"]
+            if row["total"]:
+                measured.add(row["service_id"])
         if row["moment_id"] is not None:
-            per_moment[row["moment_id"]] = row["complaints"]
-            highest[row["service_id"]] = max(highest[row["service_id"]], row["complaints"])
+            per_moment[row["moment_id"]] = per_moment.get(row["moment_id"], 0) + row["complaints"]
+            organization_of_moment[row["moment_id"]] = row["organization_id"]
+    for moment_id, count in per_moment.items():
+        highest[organization_of_moment[moment_id]] = max(highest[organization_of_moment[moment_id]], count)
     label = _("complaints (90 days)")
     signals: dict[int, dict[str, Signal]] = {}
     for moment in moments:
         count = per_moment.get(moment.pk, 0)
         if count == 0 and moment.service_id not in measured:
             continue
-        top = highest[moment.service_id]
+        organization_id = organization_of_moment.get(moment.pk, organization_of.get(moment.service_id))
+        top = highest[organization_id] if organization_id is not None else 0
         signals[moment.pk] = {"complaints": Signal(label=label, value=count, badness=count / top if top else 0.0)}
     return signals
