@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "servicecycle.promises",
     "servicecycle.surveys",
     "servicecycle.strategy",
+    "servicecycle.people",
     "servicecycle.analytics",
 ]
 

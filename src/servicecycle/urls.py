@@ -11,7 +11,9 @@ from servicecycle.core import health
 from servicecycle.core import views as core
 from servicecycle.core.metrics import metrics_view
 from servicecycle.cycles import views as cycles
+from servicecycle.strategy import dashboard_views as dashboard
 from servicecycle.strategy import views as strategy
+from servicecycle.strategy import worksheet_views as strategy_worksheet
 
 auth_patterns = [
     path("login/", core.LoginView.as_view(), name="login"),
@@ -34,7 +36,9 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", core.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("dashboard.pdf", dashboard.dashboard_pdf, name="dashboard-pdf"),
+    path("dashboard.xlsx", dashboard.dashboard_xlsx, name="dashboard-xlsx"),
     path("accounts/", include(auth_patterns)),
     path("language/", accounts.set_language, name="set-language"),
     path("audit/", core.audit_log, name="audit-log"),
@@ -72,6 +76,20 @@ urlpatterns = [
     path("services/<int:pk>/lifecycle/", strategy.lifecycle, name="service-lifecycle"),
     path("services/<int:pk>/lifecycle/demand/", strategy.demand_edit, name="service-lifecycle-edit"),
     path("services/<int:pk>/lifecycle/demand/upload/", strategy.demand_upload, name="service-lifecycle-upload"),
+    path("services/<int:pk>/strategy/", strategy_worksheet.strategy_worksheet, name="service-strategy"),
+    path(
+        "services/<int:pk>/strategy/settings/",
+        strategy_worksheet.worksheet_settings,
+        name="service-strategy-settings",
+    ),
+    path("services/<int:pk>/shopping/", strategy_worksheet.shopping_list, name="shopping-list"),
+    path("services/<int:pk>/shopping/new/", strategy_worksheet.shopping_create, name="shopping-create"),
+    path("services/<int:pk>/shopping/<int:audit_pk>/", strategy_worksheet.shopping_detail, name="shopping-detail"),
+    path(
+        "services/<int:pk>/shopping/<int:audit_pk>/photos/<int:photo_pk>/",
+        strategy_worksheet.shopping_photo,
+        name="shopping-photo",
+    ),
     path("strategy/self-assessment/", strategy.self_assessment, name="self-assessment"),
     path("strategy/self-assessment/new/", strategy.self_assessment_new, name="self-assessment-new"),
     path("services/<int:service_id>/cycle/", cycles.cycle, name="cycle"),
@@ -82,11 +100,14 @@ urlpatterns = [
     path("services/<int:service_id>/cycle/moments/<int:pk>/edit/", cycles.moment_edit, name="moment-edit"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/remove/", cycles.moment_remove, name="moment-remove"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/move/", cycles.moment_move, name="moment-move"),
+    path("services/<int:service_id>/cycle/moments/<int:pk>/evidence/", cycles.moment_evidence, name="moment-evidence"),
+    path("moments/critical/", cycles.critical_moments, name="critical-moments"),
     path("cases/", include("servicecycle.cases.urls")),
     path("c/", include("servicecycle.cases.public_urls")),
     path("promises/", include("servicecycle.promises.urls")),
     path("p/", include("servicecycle.promises.public_urls")),
     path("surveys/", include("servicecycle.surveys.urls")),
+    path("people/", include("servicecycle.people.urls")),
     path("s/", include("servicecycle.surveys.public_urls")),
     path("api/v1/", api.urls),
     # normally answered earlier by core.health.OperationsEndpointsMiddleware; here so they resolve and reverse

@@ -22,10 +22,15 @@ ADMIN = {"admin"}
 MANAGERS = {"admin", "manager"}
 CYCLE_EDITORS = {"admin", "manager", "lead"}  # a team lead edits only cycles of services their team owns
 CUSTOMER_EDITORS = {"admin", "manager", "lead", "lead_other", "agent"}
+SHOPPERS = {"admin", "manager", "lead", "lead_other"}  # comparison-shopping audits: managers, admins, team leads
+PEOPLE = {"admin", "manager", "lead", "lead_other", "agent"}  # every member who serves customers
+LEADS = {"admin", "manager", "lead", "lead_other"}
 
 # url name -> (method, who may, kind of object in the URL: None | "org-wide" pages show only own data)
 MATRIX: dict[str, tuple[str, set[str]]] = {
     "home": ("GET", ALL),
+    "dashboard-pdf": ("GET", MANAGERS),
+    "dashboard-xlsx": ("GET", MANAGERS),
     "audit-log": ("GET", MANAGERS),
     "notifications": ("GET", ALL),
     "notifications-read": ("POST", ALL),
@@ -61,6 +66,12 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "service-lifecycle": ("GET", ALL),
     "service-lifecycle-edit": ("GET", MANAGERS),
     "service-lifecycle-upload": ("POST", MANAGERS),
+    "service-strategy": ("GET", ALL),  # the strategy worksheet: every member reads, managers set its margin
+    "service-strategy-settings": ("GET", MANAGERS),
+    "shopping-list": ("GET", ALL),
+    "shopping-create": ("GET", SHOPPERS),
+    "shopping-detail": ("GET", ALL),
+    "shopping-photo": ("GET", ALL),
     "self-assessment": ("GET", ALL),  # the organization's own assessments only
     "self-assessment-new": ("GET", MANAGERS),
     "cycle": ("GET", ALL),
@@ -71,6 +82,8 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "moment-edit": ("GET", CYCLE_EDITORS),
     "moment-remove": ("POST", CYCLE_EDITORS),
     "moment-move": ("POST", CYCLE_EDITORS),
+    "moment-evidence": ("GET", ALL),
+    "critical-moments": ("GET", ALL),
     "survey-list": ("GET", ALL),
     "survey-create": ("GET", MANAGERS),
     "survey-detail": ("GET", ALL),
@@ -142,6 +155,26 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "promise-kept": ("POST", CUSTOMER_EDITORS),
     "promise-withdraw": ("POST", CUSTOMER_EDITORS),
     "promise-recover": ("POST", CUSTOMER_EDITORS),
+    # people: members who serve see their own training and scorecard (leads their teams', managers everyone's)
+    # and answer the pulse; managers and admins manage candidates (personal data), courses and rounds
+    "people-home": ("GET", PEOPLE),
+    "people-candidates": ("GET", MANAGERS),
+    "people-candidate-create": ("GET", MANAGERS),
+    "people-candidate-detail": ("GET", MANAGERS),
+    "people-candidate-delete": ("POST", MANAGERS),
+    "people-courses": ("GET", PEOPLE),
+    "people-course-create": ("GET", MANAGERS),
+    "people-course-edit": ("GET", MANAGERS),
+    "people-course-record": ("GET", MANAGERS),
+    "people-training-overdue": ("GET", LEADS),
+    "people-staff-training": ("GET", {"admin", "manager", "agent", "lead_other"}),  # the agent's own record
+    "people-team-scorecard": ("GET", LEADS),
+    "people-scorecard": ("GET", {"admin", "manager", "agent", "lead_other"}),
+    "people-pulse": ("GET", PEOPLE),
+    "people-pulse-create": ("GET", MANAGERS),
+    "people-pulse-detail": ("GET", LEADS),  # a lead sees only their own results
+    "people-pulse-answer": ("GET", PEOPLE),
+    "people-pulse-close": ("POST", MANAGERS),
 }
 PUBLIC = {
     "login",
@@ -230,7 +263,7 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
         "survey-create",
     ):
         kwargs, data = _survey_url(name, w)
-    elif name in ("moment-detail", "moment-edit", "moment-remove", "moment-move"):
+    elif name in ("moment-detail", "moment-edit", "moment-remove", "moment-move", "moment-evidence"):
         kwargs = {"service_id": w.service.pk, "pk": moment.pk}
         data = {"direction": "up"} if name == "moment-move" else {}
     elif name in ("case-detail", "case-inline", "case-step", "case-bulk"):
@@ -264,6 +297,14 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
     elif name == "case-template-edit":
         template = case_actions.create_reply_template(acting_user=w.admin.user, name="Hi", language="en", body="Hi")
         kwargs = {"pk": template.pk}
+    elif name in ("service-strategy", "service-strategy-settings") or name.startswith("shopping-"):
+        from tests.strategy import shopping_builders
+
+        kwargs, data = shopping_builders.matrix_url(name, w)
+    elif name.startswith("people-"):
+        from tests.people import builders as people_builders
+
+        kwargs, data = people_builders.matrix_url(name, w)
     if name in PROMISE_PAGES:
         kwargs, data = _promise_url(name, w)
     elif name == "staff-scorecard":
@@ -445,6 +486,15 @@ OBJECT_PAGES = [
         "case-template-add",
         "self-assessment",
         "self-assessment-new",
+        "people-home",
+        "people-candidates",
+        "people-candidate-create",
+        "people-courses",
+        "people-course-create",
+        "people-training-overdue",
+        "people-team-scorecard",
+        "people-pulse",
+        "people-pulse-create",
     }
 ]
 

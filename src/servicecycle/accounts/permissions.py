@@ -30,6 +30,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # every member reads surveys and their results; admins and managers design, open and invite
     "survey.view": frozenset(Role.values),
     "survey.design": frozenset({Role.ADMIN, Role.MANAGER}),
+    # the manager dashboard (their home page) and its PDF / XLSX exports
+    "dashboard.view": frozenset({Role.ADMIN, Role.MANAGER}),
+    # people: every member who serves sees their own training and scorecard (team leads their teams') and
+    # answers the internal pulse; admins and managers manage candidates, courses, completions and pulse rounds
+    "people.view": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD, Role.AGENT}),
+    "people.manage": frozenset({Role.ADMIN, Role.MANAGER}),
+    # comparison shopping (mystery-shopping audits of our and competitors' outlets)
+    "shopping.record": frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD}),
 }
 
 MESSAGE_NOT_ALLOWED = "You do not have permission to do this."

@@ -17,6 +17,7 @@ from servicecycle.catalog.models import Service
 from servicecycle.cycles import actions as cycles
 from servicecycle.demo.cases import load_cases
 from servicecycle.demo.data import DELIVERY_SURVEY, DEMAND_HISTORIES, DEMO_PASSWORD, ORGANIZATIONS
+from servicecycle.demo.people import load_people
 from servicecycle.demo.promises import load_promises
 from servicecycle.strategy import actions as strategy
 from servicecycle.strategy.actions import DemandRow
@@ -40,6 +41,7 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
             _demand_history(organization_slug, service_name, from_launch, histories)
     load_cases()
     load_promises()
+    load_people()
     return logins
 
 
