@@ -44,6 +44,9 @@ class Question:
     hint: Promise
     items: tuple[Item, ...]
     advice: dict[str, Promise]
+    # what each band means for us, where the plain Low/Middle/High would mislead (a high competitors score
+    # means weak competitors); questions without their own labels use BAND_LABELS
+    band_labels: dict[str, Promise] | None = None
 
     @property
     def minimum(self) -> int:
@@ -52,6 +55,9 @@ class Question:
     @property
     def maximum(self) -> int:
         return SCALE_MAX * len(self.items)
+
+    def band_label(self, band: str) -> Promise:
+        return (self.band_labels or BAND_LABELS)[band]
 
     def band(self, total: int) -> str:
         """Low when the items average 2 or less, high when they average 4 or more, middle in between."""
@@ -122,6 +128,11 @@ QUESTIONS: tuple[Question, ...] = (
                 "Competitors' service is weak: the door to stand out is open. Commit to a few promises customers "
                 "can check, keep them every time, and tell the market about it."
             ),
+        },
+        band_labels={
+            LOW: _("Strong competitors: little room to stand out"),
+            MIDDLE: _("Uneven competitors: some room to stand out"),
+            HIGH: _("Weak competitors: wide room to stand out"),
         },
     ),
     Question(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -165,3 +166,126 @@ class SelfAssessmentAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} = {self.score}"
+
+
+# --- Strategy worksheet (the three decisions per service) and comparison shopping ---------------------------
+
+DEFAULT_PARITY_MARGIN = Decimal("0.25")
+MAX_PARITY_MARGIN = Decimal("2.00")
+
+
+class StrategyWorksheet(models.Model):
+    """The manager's settings of a service's strategy worksheet; a service without one uses the defaults."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="strategy_worksheet")
+    parity_margin = models.DecimalField(
+        _("parity margin (points)"),
+        max_digits=3,
+        decimal_places=2,
+        default=DEFAULT_PARITY_MARGIN,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PARITY_MARGIN)],
+        help_text=_(
+            "Our score within this many points of a competitor's counts as parity; further above is a lead, "
+            "further below is behind."
+        ),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(parity_margin__gte=0, parity_margin__lte=MAX_PARITY_MARGIN),
+                name="worksheet_parity_margin_range",
+            )
+        ]
+        verbose_name = _("strategy worksheet")
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+SHOPPING_SCORE_MIN, SHOPPING_SCORE_MAX = 1, 5
+
+
+class ShoppingAudit(models.Model):
+    """One mystery-shopping visit to an outlet, ours or a competitor's, scored against the service's cycle."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="shopping_audits")
+    outlet_name = models.CharField(_("outlet"), max_length=160)
+    competitor_name = models.CharField(
+        _("competitor"), max_length=120, blank=True, help_text=_("Empty when the outlet is one of ours.")
+    )
+    visited_on = models.DateField(_("visited on"))
+    shopper = models.CharField(_("shopper"), max_length=160)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["service", "-visited_on", "-id"], name="shopping_audit_service_idx")]
+        verbose_name = _("comparison-shopping audit")
+
+    def __str__(self) -> str:
+        return f"{self.outlet_name} ({self.competitor_name or 'ours'}) {self.visited_on}"
+
+    @property
+    def ours(self) -> bool:
+        return not self.competitor_name
+
+
+class ShoppingScore(models.Model):
+    """The score (1-5) an audit gave one moment of truth of the service's cycle."""
+
+    audit = models.ForeignKey(ShoppingAudit, on_delete=models.CASCADE, related_name="scores")
+    moment = models.ForeignKey("cycles.Moment", on_delete=models.CASCADE, related_name="shopping_scores")
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(SHOPPING_SCORE_MIN), MaxValueValidator(SHOPPING_SCORE_MAX)]
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["audit", "moment__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "moment"], name="one_shopping_score_per_moment"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=SHOPPING_SCORE_MIN, score__lte=SHOPPING_SCORE_MAX),
+                name="shopping_score_1_to_5",
+            ),
+        ]
+        verbose_name = _("comparison-shopping score")
+
+    def __str__(self) -> str:
+        return f"{self.moment_id} = {self.score}"
+
+
+def shopping_photo_path(instance: ShoppingPhoto, filename: str) -> str:
+    # the stored name is random; the shopper's own file name is kept in original_name only
+    import secrets
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"shopping/{instance.audit.service_id}/{instance.audit_id}/{secrets.token_hex(12)}{suffix}"
+
+
+class ShoppingPhoto(models.Model):
+    """A picture taken on a comparison-shopping visit (checked by content, stored under a random name)."""
+
+    audit = models.ForeignKey(ShoppingAudit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=shopping_photo_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comparison-shopping photo")
+
+    def __str__(self) -> str:
+        return self.original_name

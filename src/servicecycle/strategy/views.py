@@ -246,7 +246,7 @@ def _question_scores(record: SelfAssessment, scores: dict[str, int] | None = Non
                 "question": question,
                 "total": total,
                 "band": band,
-                "band_label": assessment.BAND_LABELS[band],
+                "band_label": question.band_label(band),
                 "advice": question.advice[band],
                 "items": [
                     {"item": item, "score": scores.get(item.key)} for item in question.items if scores is not None
