@@ -1,0 +1,317 @@
+"""The manager dashboard: every figure of the managers' home page (and of its PDF and XLSX exports) in one
+dataclass, assembled with a fixed number of queries whatever the number of cases, promises or answers.
+
+What it shows and where each figure comes from:
+
+* wheels with heat rings: the organization's active services (at most ``MAX_SERVICES``, by name) with their
+  moments, coloured by ``cycles.queries.moment_health`` (one aggregate query per health source, for all the
+  services' moments at once);
+* top critical moments: ``cycles.critical.rank_moments(organization, limit=5)``, worst first;
+* SLA compliance over the last 30 or 90 local days: ``cases.reports.timings`` on the cases received in the period
+  (met / (met + breached) per target, running targets left out), the same rules as the case reports;
+* NPS trend: the answers to NPS questions of the organization's surveys, grouped by the local month the response
+  was submitted in, over the last ``NPS_MONTHS`` months (one grouped query), each month finished by
+  ``analytics.methods.nps.nps_from_counts`` (score, standard error, 95 % interval);
+* promise kept rate over the same period: sums of the per-day summary ``PromiseFigures`` (team rows add up to
+  the whole organization, see ``promises.queries.staff_scorecard``), one query;
+* life-cycle stage per service: the last recorded ``StageChange`` of each service (recorded by
+  ``strategy.actions.set_demand_history`` whenever the demand history moves the service to another stage), one
+  query for all services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from servicecycle.accounts.models import Organization
+from servicecycle.analytics.charts import STAGE_COLOURS
+from servicecycle.analytics.methods.nps import NPSResult, nps_from_counts
+from servicecycle.cases.reports import ReportFilters, SlaCompliance, local_today, timings
+from servicecycle.catalog.models import Service
+from servicecycle.cycles import wheel
+from servicecycle.cycles.critical import RankedMoment, rank_moments
+from servicecycle.cycles.models import Moment
+from servicecycle.cycles.queries import moment_health
+from servicecycle.promises.figures import zone_of
+from servicecycle.promises.models import PromiseFigures
+from servicecycle.strategy.models import Stage, StageChange
+from servicecycle.surveys.models import Answer, Question
+
+PERIODS = (30, 90)  # days the SLA compliance and the kept rate are counted over
+DEFAULT_DAYS = 30
+MAX_SERVICES = 12
+TOP_CRITICAL = 5
+NPS_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ServiceCard:
+    service: Service
+    segments: list[wheel.Segment]
+    title_lines: list[str]
+    stage: str | None  # a Stage value; None while no stage was recorded for the service
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label) if self.stage else ""
+
+    @property
+    def stage_colour(self) -> str:
+        return STAGE_COLOURS.get(self.stage or "unknown", STAGE_COLOURS["unknown"])
+
+    @property
+    def measured(self) -> int:
+        return sum(1 for s in self.segments if s.heat_color is not None)
+
+
+@dataclass(frozen=True)
+class NpsMonth:
+    month: date  # first day of the local month
+    result: NPSResult
+
+
+@dataclass(frozen=True)
+class PromiseRate:
+    given: int
+    kept: int
+    broken: int
+
+    @property
+    def resolved(self) -> int:
+        return self.kept + self.broken
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.kept / self.resolved if self.resolved else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    organization: Organization
+    days: int
+    start: date  # first local day of the period (SLA compliance, kept rate)
+    end: date  # today, local
+    cards: list[ServiceCard]
+    service_count: int  # active services, including those beyond MAX_SERVICES
+    critical: list[RankedMoment]
+    sla: tuple[SlaCompliance, ...]
+    sla_has_policy: bool
+    nps_trend: list[NpsMonth]
+    nps_first_month: date
+    promises: PromiseRate
+
+    @property
+    def sla_empty(self) -> bool:
+        return all(s.decided == 0 for s in self.sla)
+
+    @property
+    def nps_latest(self) -> NpsMonth | None:
+        return self.nps_trend[-1] if self.nps_trend else None
+
+
+def parse_days(raw: Any) -> int:
+    """The period from the query string: one of PERIODS, else the default."""
+    try:
+        days = int(str(raw))
+    except (TypeError, ValueError):
+        return DEFAULT_DAYS
+    return days if days in PERIODS else DEFAULT_DAYS
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first day of the month ``months`` months before the month of ``day``."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def nps_trend(organization: Organization, first_month: date) -> list[NpsMonth]:
+    """NPS per local month of submission from ``first_month`` on, across every NPS question of the organization's
+    surveys (one grouped query); months without answers are left out."""
+    zone = zone_of(organization)
+    since = datetime.combine(first_month, time(), zone)
+    rows = (
+        Answer.objects.filter(
+            question__survey__organization=organization,
+            question__kind=Question.Kind.NPS,
+            value__isnull=False,
+            response__submitted_at__gte=since,
+        )
+        .annotate(month=TruncMonth("response__submitted_at", tzinfo=zone))
+        .values("month")
+        .annotate(
+            promoters=Count("value", filter=Q(value__gte=9)),
+            passives=Count("value", filter=Q(value__gte=7, value__lte=8)),
+            detractors=Count("value", filter=Q(value__lte=6)),
+        )
+        .order_by("month")
+    )
+    trend = []
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime):
+            month = month.astimezone(zone).date()
+        trend.append(
+            NpsMonth(month=month, result=nps_from_counts(row["promoters"], row["passives"], row["detractors"]))
+        )
+    return trend
+
+
+def promise_rate(organization: Organization, first: date, last: date) -> PromiseRate:
+    """Given, kept and broken promises due on the local days first..last (one query on the summary)."""
+    summary = PromiseFigures.objects.filter(
+        organization_id=organization.pk, dimension="team", day__gte=first, day__lte=last
+    )
+    row = summary.aggregate(
+        given=Coalesce(Sum("given"), 0), kept=Coalesce(Sum("kept"), 0), broken=Coalesce(Sum("broken"), 0)
+    )
+    return PromiseRate(given=row["given"], kept=row["kept"], broken=row["broken"])
+
+
+def build_dashboard(organization: Organization, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Dashboard:
+    """Every figure of the dashboard. The number of queries does not depend on the amount of data."""
+    if days not in PERIODS:
+        raise ValueError(f"days must be one of {PERIODS}, not {days!r}")
+    today = local_today(organization)
+    start = today - timedelta(days=days - 1)
+    active = Service.objects.filter(organization=organization).exclude(status=Service.Status.RETIRED)
+    last_stage = StageChange.objects.filter(service=OuterRef("pk")).order_by("-at", "-id").values("to_stage")[:1]
+    services = list(
+        active.select_related("owner_team").annotate(stage=Subquery(last_stage)).order_by("name", "pk")[:MAX_SERVICES]
+    )
+    service_count = active.count()
+    moments = list(
+        Moment.objects.filter(service__in=[s.pk for s in services])
+        .select_related("owner_team")
+        .order_by("service_id", "position")
+    )
+    health = moment_health(moments)
+    by_service: dict[int, list[Moment]] = {s.pk: [] for s in services}
+    for moment in moments:
+        by_service[moment.service_id].append(moment)
+    cards = [
+        ServiceCard(
+            service=service,
+            segments=wheel.segments(by_service[service.pk], health),
+            title_lines=wheel.title_lines(service.name, width=14),
+            stage=service.stage,  # type: ignore[attr-defined]
+        )
+        for service in services
+    ]
+    sla = timings(organization, ReportFilters(start=start, end=today), now=now)
+    first_month = _months_back(today, NPS_MONTHS - 1)
+    return Dashboard(
+        organization=organization,
+        days=days,
+        start=start,
+        end=today,
+        cards=cards,
+        service_count=service_count,
+        critical=rank_moments(organization, limit=TOP_CRITICAL),
+        sla=sla.sla,
+        sla_has_policy=sla.has_policy,
+        nps_trend=nps_trend(organization, first_month),
+        nps_first_month=first_month,
+        promises=promise_rate(organization, start, today),
+    )
+
+
+# --- the NPS trend as an inline SVG chart (geometry only; the template draws it) -------------------------------
+
+CHART_WIDTH = 640
+CHART_HEIGHT = 240
+CHART_LEFT = 44
+CHART_RIGHT = 12
+CHART_TOP = 12
+CHART_BOTTOM = 34
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    y_low: float  # the 95 % interval's lower end (larger y: lower on the page)
+    y_high: float
+    month: date
+    result: NPSResult
+
+
+@dataclass(frozen=True)
+class ChartTick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class NpsChart:
+    width: int
+    height: int
+    left: int
+    right: float
+    top: int
+    bottom: float
+    points: list[ChartPoint]
+    line: str  # polyline points of consecutive months with answers ("x,y x,y ...")
+    y_ticks: list[ChartTick]
+    x_ticks: list[ChartTick]  # one per month of the window
+    zero_y: float
+
+
+def nps_chart(trend: list[NpsMonth], first_month: date, months: int = NPS_MONTHS) -> NpsChart | None:
+    """Positions of each month's NPS and 95 % interval on a 12-month axis; None when there is no answer."""
+    if not trend:
+        return None
+    lows = [m.result.ci95[0] for m in trend]
+    highs = [m.result.ci95[1] for m in trend]
+    bottom_value = max(-100.0, 20 * ((min(min(lows), 0.0) - 1) // 20))
+    top_value = min(100.0, 20 * -((-max(max(highs), 0.0) - 1) // 20))
+    plot_bottom = CHART_HEIGHT - CHART_BOTTOM
+    span_x = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    step = span_x / months
+
+    def y_of(value: float) -> float:
+        return round(plot_bottom - (value - bottom_value) / (top_value - bottom_value) * (plot_bottom - CHART_TOP), 1)
+
+    index = {_months_back(first_month, -i): i for i in range(months)}
+    points = []
+    for m in trend:
+        i = index.get(m.month)
+        if i is None:
+            continue
+        points.append(
+            ChartPoint(
+                x=round(CHART_LEFT + step * (i + 0.5), 1),
+                y=y_of(m.result.nps),
+                y_low=y_of(m.result.ci95[0]),
+                y_high=y_of(m.result.ci95[1]),
+                month=m.month,
+                result=m.result,
+            )
+        )
+    line = " ".join(f"{p.x},{p.y}" for p in points)
+    y_ticks = []
+    value = bottom_value
+    while value <= top_value:
+        y_ticks.append(ChartTick(position=y_of(value), label=f"{value:.0f}"))
+        value += 20 if top_value - bottom_value <= 120 else 40
+    x_ticks = [
+        ChartTick(position=round(CHART_LEFT + step * (i + 0.5), 1), label=month.strftime("%m/%y"))
+        for month, i in index.items()
+    ]
+    return NpsChart(
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        left=CHART_LEFT,
+        right=CHART_WIDTH - CHART_RIGHT,
+        top=CHART_TOP,
+        bottom=plot_bottom,
+        points=points,
+        line=line,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        zero_y=y_of(0.0),
+    )
