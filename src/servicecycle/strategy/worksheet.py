@@ -91,6 +91,7 @@ def set_parity_margin(*, acting_user: Any, service: Service, parity_margin: Any)
     worksheet.parity_margin = margin
     worksheet.updated_by = acting_user
     check(worksheet, exclude=["service", "updated_by"])
+    worksheet.parity_margin = margin.quantize(Decimal("0.01"))
     worksheet.save()
     audit.record(
         actor=acting_user,
