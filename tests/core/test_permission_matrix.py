@@ -475,6 +475,7 @@ OBJECT_PAGES = [
         "promise-moment-options",
         "promise-requests",
         "promise-dashboard",
+        "critical-moments",
         "case-inbox",
         "case-quarantine",
         "case-create",

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from servicecycle.catalog import actions as catalog
@@ -191,3 +192,128 @@ def test_a_fixed_number_of_queries_whatever_the_data(scene: Scene) -> None:
         ranked = rank_moments(w.org)
     assert len(ranked) > 5
     assert len(many) == len(few) == 4  # moments, then one per health source (cases, promises, surveys)
+
+
+# Pages -------------------------------------------------------------------------------------------------------
+
+
+def test_the_ranking_page_lists_the_worst_first_with_its_figures(scene: Scene, client_for: Any) -> None:
+    w = scene.world
+    body = client_for("viewer").get(reverse("critical-moments")).content.decode()
+    step2 = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": w.moments[1].pk})
+    fitting = reverse("moment-evidence", kwargs={"service_id": scene.installation.pk, "pk": scene.fitting.pk})
+    assert body.index(step2) < body.index(fitting)
+    assert f"--heat: {HOTTEST}" in body
+    assert "Health = 1 − the mean of the badness values the moment has." in body
+    assert "Drop-off" not in body  # unmeasured: not ranked
+    assert "0.33" in body and "→ 0.75" in body  # Fitting's health and its complaint badness (3 of the most, 4)
+    only = client_for("viewer").get(reverse("critical-moments"), {"service": scene.installation.pk}).content.decode()
+    assert fitting in only and step2 not in only
+    assert f'<option value="{scene.returns.pk}"' in only  # every active service can be chosen
+    empty = client_for("viewer").get(reverse("critical-moments"), {"service": scene.returns.pk}).content.decode()
+    assert "No moment of this service is measured yet" in empty
+
+
+def test_the_ranking_page_has_an_empty_state(world: World, client_for: Any) -> None:
+    body = client_for("agent").get(reverse("critical-moments")).content.decode()
+    assert "No moment is measured yet" in body
+
+
+def test_the_ranking_page_makes_the_same_queries_whatever_the_data(
+    scene: Scene, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    w = scene.world
+    client = client_for("manager")
+    client.get(reverse("critical-moments"))  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("critical-moments"))
+    for i in range(3):
+        service = factories.service(w.admin, w.owner_team, f"More {i}")
+        for j in range(4):
+            _complaints(w, factories.moment(w.admin, service, name=f"More {i}.{j}"), 1)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(reverse("critical-moments"))
+    assert response.status_code == 200 and "More 2.3" in response.content.decode()
+
+
+def test_the_cycle_page_colours_the_worst_segment_hottest_and_explains_the_colours(
+    scene: Scene, client_for: Any
+) -> None:
+    w = scene.world
+    body = client_for("viewer").get(reverse("cycle", kwargs={"service_id": w.service.pk})).content.decode()
+    assert body.count('class="heat"') == 3
+    assert f'fill="{HOTTEST}" class="heat"><title>Health of Step 2: 0.00' in body
+    assert "A moment without a ring is not measured yet." in body
+    assert "How a moment&#x27;s health is worked out" in body or "How a moment's health is worked out" in body
+    returns = client_for("viewer").get(reverse("cycle", kwargs={"service_id": scene.returns.pk})).content.decode()
+    assert 'class="heat"' not in returns
+
+
+def test_the_evidence_page_shows_the_records_behind_the_figure(scene: Scene, client_for: Any) -> None:
+    w = scene.world
+    step2 = w.moments[1]
+    url = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": step2.pk})
+    response = client_for("viewer").get(url)
+    body = response.content.decode()
+    sections = {s["evidence"].key: s for s in response.context["sections"]}
+    assert sections["complaints"]["evidence"].total == 4
+    assert sections["broken_promises"]["evidence"].total == 2
+    assert sections["satisfaction"]["evidence"].total == 5
+    assert all(item.hot for item in sections["broken_promises"]["evidence"].items)
+    from servicecycle.cases.models import Case
+    from servicecycle.promises.models import Promise
+
+    for case in Case.objects.filter(moment=step2):
+        assert reverse("case-detail", kwargs={"pk": case.pk}) in body
+    for promise in Promise.objects.filter(moment=step2):
+        assert reverse("promise-detail", kwargs={"pk": promise.pk}) in body
+    assert "Nobody called back" in body  # the comment given with the low score
+    assert f"/results/?moment={step2.pk}" in body
+    assert f"/cases/?status=all&amp;moment={step2.pk}" in body
+    assert "badness 1.00" in body
+    # Step 3's five 4/5 scores are not low: counted in the figure, none listed
+    step3 = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": w.moments[2].pk})
+    satisfaction = {s["evidence"].key: s for s in client_for("viewer").get(step3).context["sections"]}["satisfaction"]
+    assert satisfaction["evidence"].total == 0 and "of 5 satisfaction answers" in satisfaction["evidence"].explanation
+
+
+def test_the_evidence_lists_are_paged_each_on_its_own(scene: Scene, client_for: Any) -> None:
+    w = scene.world
+    step2 = w.moments[1]
+    _complaints(w, step2, 8)  # 12 in all: two pages of ten
+    url = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": step2.pk})
+    client = client_for("viewer")
+    first = {s["evidence"].key: s for s in client.get(url).context["sections"]}["complaints"]
+    assert first["pages"] == 2 and len(first["evidence"].items) == 10 and "complaints=2" in first["next"]
+    second = {s["evidence"].key: s for s in client.get(url, {"complaints": 2}).context["sections"]}
+    assert len(second["complaints"]["evidence"].items) == 2 and second["complaints"]["previous"]
+    assert len(second["broken_promises"]["evidence"].items) == 2  # the other lists stay on their first page
+    newest = {item.url for item in first["evidence"].items}
+    assert newest.isdisjoint(item.url for item in second["complaints"]["evidence"].items)
+    assert client.get(url, {"complaints": "x"}).status_code == 200
+
+
+def test_the_evidence_page_makes_the_same_queries_whatever_the_data(
+    scene: Scene, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    w = scene.world
+    step2 = w.moments[1]
+    url = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": step2.pk})
+    client = client_for("viewer")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    _complaints(w, step2, 15)
+    _promises(w, step2, kept=3, broken=3)
+    _scores(w, step2, [1, 2, 1, 2, 1, 2], comment="Still waiting")
+    with django_assert_max_num_queries(len(few)):
+        client.get(url)
+
+
+def test_a_moment_of_another_organization_is_not_found(scene: Scene, client_for: Any) -> None:
+    other = factories.world()
+    url = reverse("moment-evidence", kwargs={"service_id": other.service.pk, "pk": other.moments[0].pk})
+    assert client_for("viewer").get(url).status_code == 404
+    # nor through one of our services
+    mixed = reverse("moment-evidence", kwargs={"service_id": scene.world.service.pk, "pk": other.moments[0].pk})
+    assert client_for("viewer").get(mixed).status_code == 404

@@ -8,10 +8,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from servicecycle.cases import metrics  # noqa: F401  (registers the cases gauges)
-        from servicecycle.cases.reports import complaint_signals
-        from servicecycle.cycles.queries import register_health_source
+        from servicecycle.cases.reports import complaint_evidence, complaint_signals
+        from servicecycle.cycles.queries import register_evidence_source, register_health_source
 
         register_health_source("cases", complaint_signals)
+        register_evidence_source("complaints", complaint_evidence)
 
         from servicecycle.cases.actions.deadlines import clock_changed
         from servicecycle.core import events

@@ -33,10 +33,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +49,7 @@ from servicecycle.cases.models import Case, CasePause, Kind, SlaPolicy, SlaTarge
 from servicecycle.cases.sla import TARGET_ORDER, calendar_for
 from servicecycle.catalog.models import Service
 from servicecycle.core import clock
-from servicecycle.cycles.queries import Signal
+from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366  # a longer period is refused: the handling times are measured case by case
@@ -622,3 +624,30 @@ def complaint_signals(moments: list[Any]) -> dict[int, dict[str, Signal]]:
         top = highest[organization_id] if organization_id is not None else 0
         signals[moment.pk] = {"complaints": Signal(label=label, value=count, badness=count / top if top else 0.0)}
     return signals
+
+
+def complaint_evidence(moment: Any, offset: int, limit: int) -> Evidence:
+    """The complaints and claims behind the moment's complaint figure: those received in the last 90 days,
+    newest first, one page of them (two queries: the count and the page)."""
+    since = timezone.now() - timedelta(days=HEALTH_DAYS)
+    cases = Case.objects.filter(moment_id=moment.pk, kind__in=COMPLAINT_KINDS, received_at__gte=since)
+    total = cases.count()
+    page = list(cases.order_by("-received_at", "-pk")[offset : offset + limit]) if total > offset else []
+    return Evidence(
+        key="complaints",
+        title=_("Complaints and claims"),
+        explanation=_("Received in the last 90 days about this moment; each one counts in the complaints figure."),
+        total=total,
+        items=[
+            EvidenceItem(
+                title=f"{case.reference} · {case.subject}",
+                url=reverse("case-detail", kwargs={"pk": case.pk}),
+                when=case.received_at,
+                state=f"{case.get_kind_display()} · {case.get_status_display()}",
+                hot=True,
+            )
+            for case in page
+        ],
+        more_url=reverse("case-inbox") + "?" + urlencode({"status": "all", "moment": moment.pk}),
+        more_label=_("All cases about this moment in the inbox"),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -45,6 +46,52 @@ _HEALTH_SOURCES: dict[str, HealthSource] = {}
 
 def register_health_source(name: str, source: HealthSource) -> None:
     _HEALTH_SOURCES[name] = source
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One record behind a moment's health figure: a complaint, a promise, a survey answer."""
+
+    title: str
+    url: str
+    when: datetime | None = None
+    state: str = ""
+    detail: str = ""
+    hot: bool = False  # counts against the moment (a broken promise, a low score)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One capability's records behind a moment's signal, one page of them, with the total and where the
+    capability's own full list is (filtered to the moment) when it has one."""
+
+    key: str  # the Signal key it explains: complaints, broken_promises, satisfaction
+    title: str
+    explanation: str
+    total: int
+    items: list[EvidenceItem]
+    more_url: str = ""
+    more_label: str = ""
+
+
+# (moment, offset, limit) -> Evidence; registered by the capabilities like the health sources. Each makes a
+# bounded number of queries whatever the data (a count and a page).
+EvidenceSource = Callable[[Moment, int, int], Evidence]
+_EVIDENCE_SOURCES: dict[str, EvidenceSource] = {}
+
+
+def register_evidence_source(name: str, source: EvidenceSource) -> None:
+    _EVIDENCE_SOURCES[name] = source
+
+
+def moment_evidence(moment: Moment, *, pages: dict[str, int] | None = None, per_page: int = 10) -> list[Evidence]:
+    """Every capability's records behind the moment's health; ``pages`` maps an evidence key to its page number."""
+    pages = pages or {}
+    found = []
+    for name, source in _EVIDENCE_SOURCES.items():
+        page = max(1, pages.get(name, 1))
+        found.append(source(moment, (page - 1) * per_page, per_page))
+    return found
 
 
 def moments_of(service: Service) -> list[Moment]:

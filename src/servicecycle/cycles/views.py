@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from servicecycle.accounts.permissions import can_edit_cycle
+from servicecycle.accounts.permissions import can_edit_cycle, staff_of
+from servicecycle.catalog.models import Service
 from servicecycle.catalog.queries import get_service_for_user
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, forbidden, staff_required
-from servicecycle.cycles import actions, wheel
+from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, forbidden, paginate, staff_required
+from servicecycle.cycles import actions, queries, wheel
+from servicecycle.cycles.critical import SIGNAL_KEYS, rank_moments
 from servicecycle.cycles.forms import MomentForm
 from servicecycle.cycles.queries import get_moment_for_user, moment_health, moments_of
 
@@ -86,13 +88,15 @@ def moment_add(request: HtmxRequest, service_id: int) -> HttpResponse:
 def moment_detail(request: HtmxRequest, service_id: int, pk: int) -> HttpResponse:
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, pk)
+    health = moment_health([moment])[moment.pk]
     return render(
         request,
         "cycles/moment_detail.html",
         {
             "service": service,
             "moment": moment,
-            "health": moment_health([moment])[moment.pk],
+            "health": health,
+            "heat_color": wheel.heat_color(health.score),
             "timeline": audit.timeline(moment),
             "can_edit": can_edit_cycle(request.user, service.owner_team_id),
         },
@@ -181,3 +185,80 @@ def cycle_reorder(request: HtmxRequest, service_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "cycles/cycle.html#editor", _cycle_context(request, service_id))
     return redirect("cycle", service_id=service.pk)
+
+
+RANKING_PER_PAGE = 25
+EVIDENCE_PER_PAGE = 10
+
+
+@staff_required("view")
+def critical_moments(request: HttpRequest) -> HttpResponse:
+    """Every measured moment of the organization's active services, worst health first (filter: one service)."""
+    staff = staff_of(request.user)
+    assert staff is not None  # staff_required
+    services = list(
+        Service.objects.filter(organization_id=staff.organization_id, status=Service.Status.ACTIVE).order_by("name")
+    )
+    chosen = next((s for s in services if str(s.pk) == request.GET.get("service", "")), None)
+    ranked = rank_moments(staff.organization, service_id=chosen.pk if chosen else None)
+    return render(
+        request,
+        "cycles/critical_moments.html",
+        {
+            "page": paginate(request, ranked, RANKING_PER_PAGE),
+            "services": services,
+            "chosen": chosen,
+            "signal_keys": SIGNAL_KEYS,
+        },
+    )
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+@staff_required("view")
+def moment_evidence(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
+    """The complaints, promises and survey answers behind a moment's health figure, each list paged on its own
+    (``?complaints=2`` and so on)."""
+    service = get_service_for_user(request.user, service_id)
+    moment = get_moment_for_user(request.user, service, pk)
+    health = moment_health([moment])[moment.pk]
+    sections = []
+    for evidence in queries.moment_evidence(
+        moment,
+        pages={key: _page_number(request.GET.get(key)) for key in SIGNAL_KEYS},
+        per_page=EVIDENCE_PER_PAGE,
+    ):
+        number = _page_number(request.GET.get(evidence.key))
+        pages = max(1, -(-evidence.total // EVIDENCE_PER_PAGE))
+
+        def link(n: int, key: str = evidence.key) -> str:
+            params = request.GET.copy()
+            params[key] = str(n)
+            return "?" + params.urlencode() + f"#evidence-{key}"
+
+        sections.append(
+            {
+                "evidence": evidence,
+                "signal": health.components.get(evidence.key),
+                "number": number,
+                "pages": pages,
+                "previous": link(number - 1) if number > 1 else "",
+                "next": link(number + 1) if number < pages else "",
+            }
+        )
+    return render(
+        request,
+        "cycles/moment_evidence.html",
+        {
+            "service": service,
+            "moment": moment,
+            "health": health,
+            "heat_color": wheel.heat_color(health.score),
+            "sections": sections,
+        },
+    )

@@ -33,6 +33,7 @@ class Segment:
     path: str
     heat_path: str
     heat_color: str | None
+    score: float | None
     color: str
     text_color: str
     number_x: float
@@ -112,6 +113,7 @@ def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Seg
                 path=annulus_sector(INNER, OUTER, start, end),
                 heat_path=annulus_sector(HEAT_INNER, HEAT_OUTER, start, end),
                 heat_color=heat_color(score),
+                score=score,
                 color=color,
                 text_color=_text_color(color),
                 number_x=round(nx, 2),

@@ -21,9 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Case as DbCase
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +34,7 @@ from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.cycles.models import Moment
-from servicecycle.cycles.queries import Signal
+from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
 from servicecycle.promises.figures import local_day, zone_of
 from servicecycle.promises.models import Promise, PromiseFigures, State, TeamCalendarFeed
 
@@ -316,6 +318,54 @@ def broken_promises_health(moments: list[Moment]) -> dict[int, dict[str, Signal]
             "broken_promises": Signal(label=_("Broken promises (90 days)"), value=share, badness=share)
         }
     return signals
+
+
+def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
+    """The promises behind the moment's broken-promises figure: broken, then at risk or overdue now, then kept;
+    the broken and kept ones resolved in the last 90 days (the figure's window). A count and a page."""
+    now = timezone.now()
+    since = now - HEALTH_WINDOW
+    broken = Q(state=State.BROKEN, broken_at__gte=since)
+    at_risk = Q(state__in=[State.CONFIRMED, State.GIVEN]) & (Q(risk_at__lte=now) | Q(due_at__lte=now))
+    kept = Q(state=State.KEPT, kept_at__gte=since)
+    promises = Promise.objects.filter(moment_id=moment.pk).filter(broken | at_risk | kept)
+    total = promises.count()
+    page: list[Promise] = []
+    if total > offset:
+        rank = DbCase(
+            When(broken, then=Value(0)), When(at_risk, then=Value(1)), default=Value(2), output_field=IntegerField()
+        )
+        page = list(
+            promises.select_related("fulfilling_team")
+            .annotate(rank=rank)
+            .order_by("rank", "-due_at", "-pk")[offset : offset + limit]
+        )
+    items = []
+    for promise in page:
+        text = promise.text if len(promise.text) <= 90 else promise.text[:89] + "…"
+        state = promise.get_state_display()
+        if getattr(promise, "rank", 2) == 1:
+            state = _("At risk") if promise.due_at > now else _("Overdue")
+        items.append(
+            EvidenceItem(
+                title=text,
+                url=reverse("promise-detail", kwargs={"pk": promise.pk}),
+                when=promise.due_at,
+                state=state,
+                detail=promise.fulfilling_team.name,
+                hot=promise.state == State.BROKEN,
+            )
+        )
+    return Evidence(
+        key="broken_promises",
+        title=_("Promises"),
+        explanation=_(
+            "Broken and kept in the last 90 days (the broken share is the figure), and open promises at risk or "
+            "overdue now (not in the figure yet)."
+        ),
+        total=total,
+        items=items,
+    )
 
 
 # Team calendar ---------------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from servicecycle.cycles.queries import register_health_source
-        from servicecycle.surveys.health import satisfaction_signals
+        from servicecycle.cycles.queries import register_evidence_source, register_health_source
+        from servicecycle.surveys.health import satisfaction_evidence, satisfaction_signals
 
         register_health_source("surveys", satisfaction_signals)
+        register_evidence_source("satisfaction", satisfaction_evidence)
 
         from servicecycle.core import events
         from servicecycle.surveys.actions.invitations import on_case_closed, on_promise_kept

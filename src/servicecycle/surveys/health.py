@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicecycle.cycles.models import Moment
-from servicecycle.cycles.queries import Signal
+from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
 from servicecycle.surveys.actions.design import FIXED_SCALES
-from servicecycle.surveys.models import Answer, Question
+from servicecycle.surveys.models import Answer, Question, text_in
 
 WINDOW = timedelta(days=90)
 MIN_ANSWERS = 5
@@ -52,3 +54,58 @@ def satisfaction_signals(moments: list[Moment]) -> dict[int, dict[str, Signal]]:
         }
         for row in rows
     }
+
+
+LOW_SCORE = CSAT_LOW + 1  # 1 or 2 on the 1-5 scale: a dissatisfied customer
+
+
+def satisfaction_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
+    """The survey answers behind the moment's satisfaction figure: the low scores (1 or 2 of 5) of the last 90
+    days, newest first, with what the same respondent wrote in the survey's free-text questions (three queries:
+    the counts, the page, the comments of the page)."""
+    counted = Answer.objects.filter(
+        question__kind=Question.Kind.CSAT,
+        value__isnull=False,
+        response__submitted_at__gte=timezone.now() - WINDOW,
+    ).annotate(moment_id=Coalesce(F("question__moment_id"), F("response__moment_id")))
+    counted = counted.filter(moment_id=moment.pk)
+    counts = counted.aggregate(n=Count("id"), low=Count("id", filter=Q(value__lte=LOW_SCORE)))
+    total = counts["low"]
+    page: list[Answer] = []
+    if total > offset:
+        page = list(
+            counted.filter(value__lte=LOW_SCORE)
+            .select_related("response__survey")
+            .order_by("-response__submitted_at", "-id")[offset : offset + limit]
+        )
+    comments: dict[int, list[str]] = {}
+    if page:
+        texts = Answer.objects.filter(
+            response_id__in={a.response_id for a in page}, question__kind=Question.Kind.TEXT, text__gt=""
+        ).order_by("question__position", "id")
+        for row in texts.values("response_id", "text"):
+            comments.setdefault(row["response_id"], []).append(row["text"] or "")
+    language = translation.get_language()
+    items = [
+        EvidenceItem(
+            title=text_in(answer.response.survey.titles, language, answer.response.survey.default_language),
+            url=reverse("survey-results", kwargs={"pk": answer.response.survey_id})
+            + "?"
+            + urlencode({"moment": moment.pk}),
+            when=answer.response.submitted_at,
+            state=_("%(value)d of %(high)d") % {"value": answer.value, "high": CSAT_HIGH},
+            detail=" · ".join(comments.get(answer.response_id, [])),
+            hot=True,
+        )
+        for answer in page
+    ]
+    return Evidence(
+        key="satisfaction",
+        title=_("Low satisfaction scores"),
+        explanation=_(
+            "Answers of 1 or 2 out of 5 in the last 90 days, of %(n)d satisfaction answers about this moment."
+        )
+        % {"n": counts["n"]},
+        total=total,
+        items=items,
+    )
