@@ -19,6 +19,7 @@ from servicecycle.demo.cases import load_cases
 from servicecycle.demo.data import DELIVERY_SURVEY, DEMAND_HISTORIES, DEMO_PASSWORD, ORGANIZATIONS
 from servicecycle.demo.people import load_people
 from servicecycle.demo.promises import load_promises
+from servicecycle.demo.shopping import load_shopping
 from servicecycle.strategy import actions as strategy
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import DemandPeriod
@@ -41,6 +42,7 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
             _demand_history(organization_slug, service_name, from_launch, histories)
     load_cases()
     load_promises()
+    load_shopping()
     load_people()
     return logins
 
