@@ -257,16 +257,16 @@ def record_completions(
         raise Http404
     errors: dict[str, list[str]] = {}
     day = _date(completed_on, "completed_on", errors, label=_("Completion date"), today=org_today(staff.organization))
-    wanted: list[int] = []
-    bad: list[str] = []
+    numbers: dict[str, int | None] = {}
     for value in staff_ids:
         try:
-            wanted.append(int(value))
+            numbers[str(value)] = int(value)
         except (TypeError, ValueError):
-            bad.append(str(value))
+            numbers[str(value)] = None
+    wanted = [n for n in numbers.values() if n is not None]
     members = Staff.objects.filter(organization_id=staff.organization_id, pk__in=wanted).select_related("user")
     found = {m.pk: m for m in members}
-    bad.extend(str(pk) for pk in wanted if pk not in found)
+    bad = [text for text, n in numbers.items() if n is None or n not in found]  # in the order given
     if bad:
         errors["staff"] = [_("Unknown staff members: %(ids)s.") % {"ids": ", ".join(bad)}]
     elif not wanted:
@@ -374,6 +374,7 @@ def answer_round(*, acting_user: Any, pulse: PulseRound, manager_id: Any, scores
     staff = require(acting_user, ANSWER)
     if pulse.organization_id != staff.organization_id:
         raise Http404
+    pulse = PulseRound.objects.get(pk=pulse.pk)  # as stored now: it may have been closed meanwhile
     if not is_open(pulse, org_today(staff.organization)):
         raise Conflict(_("This round is closed."))
     errors: dict[str, list[str]] = {}
