@@ -16,12 +16,14 @@ from typing import Any
 import polars as pl
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from servicecycle.cases import actions as case_actions
 from servicecycle.cases.models import Case
+from servicecycle.cases.reports import ReportFilters, timings
 from servicecycle.promises import actions as promise_actions
 from servicecycle.strategy import actions as strategy_actions
 from servicecycle.strategy.dashboard import build_dashboard, nps_chart, parse_days
@@ -274,17 +276,54 @@ def test_query_count_is_pinned_and_independent_of_the_amount_of_data(
     client = client_for("manager")
     with time_machine.travel(NOW, tick=False):
         client.get(reverse("home"))  # warm the session and the holiday cache
+        cache.clear()  # every day's SLA figures counted afresh: the most queries the page makes
         with CaptureQueriesContext(connection) as few:
             client.get(reverse("home"))
     _more_data(world, survey, question)
+    cache.clear()
     with time_machine.travel(NOW, tick=False), django_assert_num_queries(len(few)):
         response = client.get(reverse("home"))
     assert response.content.decode().count('class="nps-point"') == 3
     # services (with their last stage), their count, moments, 3 health sources for the wheels, rank_moments (its
-    # moments and 3 health sources), SLA (cases, pauses, policies, calendar: 2), NPS trend, promise figures
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(17):
+    # moments and 3 health sources), SLA (policies, calendar: 2, cases per day; the stale days' cases and their
+    # pauses), NPS trend, promise figures
+    cache.clear()
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(18):
         build_dashboard(world.org)
-    assert len(few) == 24  # the rest: session, user, staff profile, the page's badges and counters
+    # with every day's SLA figures in the cache, the stale days' cases and pauses are not read
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(16):
+        build_dashboard(world.org)
+    assert len(few) == 25  # the rest: session, user, staff profile, the page's badges and counters
+
+
+def test_sla_figures_agree_with_the_case_reports_and_follow_changes(figures: World) -> None:
+    """The per-day counts (cached) give what ``cases.reports.timings`` gives over the same cases, before and
+    after a case changes, and a running target turns into a breach once its due instant passes."""
+    case_builders.policy(figures.manager, acknowledgement=15, first_response=120, resolution=480)
+
+    def both(days: int, now: datetime) -> tuple[Any, Any]:
+        with time_machine.travel(now, tick=False):
+            d = build_dashboard(figures.org, days=days)
+            report = timings(figures.org, ReportFilters(start=d.start, end=d.end), now=now)
+        return d.sla, report.sla
+
+    for days in (30, 90):
+        ours, theirs = both(days, NOW)
+        assert ours == theirs
+    running = {s.target: s for s in both(30, NOW)[0]}["acknowledgement"].running
+    assert running == 1
+    # 09:36: the running case's acknowledgement (due 09:35) is now breached; the cached day is counted again
+    later = datetime(2026, 4, 22, 9, 36, tzinfo=UTC)
+    ours, theirs = both(30, later)
+    assert ours == theirs
+    assert {s.target: s for s in ours}["acknowledgement"].running == 0
+    # a change to a case of a cached day shows at once
+    late = Case.objects.get(received_at=at(4, 16, 9))
+    with time_machine.travel(at(4, 22, 9, 40), tick=False):
+        case_actions.add_message(acting_user=figures.agent.user, case=late, kind="public_reply", body="Sorted.")
+    ours, theirs = both(30, datetime(2026, 4, 22, 9, 41, tzinfo=UTC))
+    assert ours == theirs
+    assert {s.target: s for s in ours}["first_response"].decided >= 1
 
 
 def test_nps_chart_places_each_month_on_the_twelve_month_axis(figures: World) -> None:

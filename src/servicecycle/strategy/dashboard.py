@@ -7,8 +7,12 @@ What it shows and where each figure comes from:
   moments, coloured by ``cycles.queries.moment_health`` (one aggregate query per health source, for all the
   services' moments at once);
 * top critical moments: ``cycles.critical.rank_moments(organization, limit=5)``, worst first;
-* SLA compliance over the last 30 or 90 local days: ``cases.reports.timings`` on the cases received in the period
-  (met / (met + breached) per target, running targets left out), the same rules as the case reports;
+* SLA compliance over the last 30 or 90 local days: the rules of ``cases.reports.timings`` (met / (met + breached)
+  per target over the cases received in the period, running targets left out), counted per received local day
+  and kept in the cache per day (``sla_compliance``): the business clock runs in Python, about 1-2 ms per case,
+  far too slow for thousands of cases on every visit, while a past day's figures only change when one of its
+  cases changes (its ``updated_at``), when the SLA policies or the calendar change (both part of the cache key),
+  or when a running target's due instant passes (kept with the day);
 * NPS trend: the answers to NPS questions of the organization's surveys, grouped by the local month the response
   was submitted in, over the last ``NPS_MONTHS`` months (one grouped query), each month finished by
   ``analytics.methods.nps.nps_from_counts`` (score, standard error, 95 % interval);
@@ -21,18 +25,25 @@ What it shows and where each figure comes from:
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
 from servicecycle.accounts.models import Organization
 from servicecycle.analytics.charts import STAGE_COLOURS
 from servicecycle.analytics.methods.nps import NPSResult, nps_from_counts
-from servicecycle.cases.reports import ReportFilters, SlaCompliance, local_today, timings
+from servicecycle.cases.models import CasePause, SlaPolicy
+from servicecycle.cases.reports import ReportFilters, SlaCompliance, cases_in, local_today
+from servicecycle.cases.sla import TARGET_ORDER
 from servicecycle.catalog.models import Service
+from servicecycle.core import clock
 from servicecycle.cycles import wheel
 from servicecycle.cycles.critical import RankedMoment, rank_moments
 from servicecycle.cycles.models import Moment
@@ -172,6 +183,189 @@ def promise_rate(organization: Organization, first: date, last: date) -> Promise
     return PromiseRate(given=row["given"], kept=row["kept"], broken=row["broken"])
 
 
+# --- SLA compliance, per received day, kept in the cache -------------------------------------------------------
+
+SLA_CACHE_SECONDS = 8 * 24 * 3600  # a day's entry outlives the longest period shown
+
+
+@dataclass(frozen=True)
+class SlaDay:
+    """The SLA outcome of the cases received on one local day, and what it was computed from."""
+
+    cases: int
+    last_update: datetime | None
+    met: dict[str, int]
+    breached: dict[str, int]
+    running: dict[str, int]
+    recount_at: datetime | None  # the earliest due instant of a running target: the day is stale from then on
+
+
+def _sla_config(organization: Organization) -> tuple[str, list[SlaPolicy], list[Any], list[Any]]:
+    """The policies and calendar rows (three queries) and a digest of them for the cache key."""
+    policies = list(SlaPolicy.objects.filter(organization=organization).order_by("kind", "priority"))
+    intervals = list(
+        organization.working_intervals.order_by("weekday", "opens").values_list("weekday", "opens", "closes")
+    )
+    dates = list(organization.calendar_dates.order_by("date").values_list("date", "kind"))
+    config = repr(
+        (
+            organization.time_zone,
+            organization.holiday_country,
+            organization.holiday_subdivision,
+            [(p.kind, p.priority, [p.minutes_for(t) for t in TARGET_ORDER]) for p in policies],
+            intervals,
+            dates,
+        )
+    )
+    return hashlib.blake2b(config.encode(), digest_size=12).hexdigest(), policies, intervals, dates
+
+
+def _count_days(
+    organization: Organization,
+    days: list[date],
+    policies: list[SlaPolicy],
+    calendar: clock.Calendar,
+    now: datetime,
+) -> dict[date, SlaDay]:
+    """SLA outcomes of the cases received on ``days`` (two queries: the cases, their pauses), with the rules of
+    ``cases.reports.timings``: a target is met when fulfilled by its due instant, breached when fulfilled late or
+    when its due instant passed unfulfilled, running otherwise; resolving fulfils the earlier targets too."""
+    zone = zone_of(organization)
+    cases = (
+        cases_in(organization, ReportFilters(start=min(days), end=max(days)))
+        .annotate(day=TruncDate("received_at", tzinfo=zone))
+        .filter(day__in=days)
+    )
+    rows = list(
+        cases.order_by().values_list(
+            "id",
+            "day",
+            "kind",
+            "priority",
+            "received_at",
+            "acknowledged_at",
+            "first_response_at",
+            "resolved_at",
+            "reopened_at",
+            "updated_at",
+        )
+    )
+    pauses: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    stretches = CasePause.objects.filter(case__in=cases.values("id")).order_by("started_at")
+    for case_id, started, ended in stretches.values_list("case_id", "started_at", "ended_at"):
+        pauses[case_id].append((started, ended))
+    by_policy = {(p.kind, p.priority): p for p in policies}
+    counts: dict[date, dict[str, Any]] = {
+        day: {
+            "cases": 0,
+            "last": None,
+            "met": dict.fromkeys(TARGET_ORDER, 0),
+            "breached": dict.fromkeys(TARGET_ORDER, 0),
+            "running": dict.fromkeys(TARGET_ORDER, 0),
+            "recount": None,
+        }
+        for day in days
+    }
+    for case_id, day, kind, priority, received, acknowledged, responded, resolved, reopened, updated in rows:
+        entry = counts[day]
+        entry["cases"] += 1
+        entry["last"] = updated if entry["last"] is None or updated > entry["last"] else entry["last"]
+        policy = by_policy.get((kind, priority))
+        if policy is None:
+            continue
+        reached = {"acknowledgement": acknowledged, "first_response": responded, "resolution": resolved}
+        for target in TARGET_ORDER:
+            minutes = policy.minutes_for(target)
+            if minutes is None:
+                continue
+            start = (reopened or received) if target == "resolution" else received
+            fulfilled = reached[str(target)] or resolved
+            try:
+                due = clock.due_at(calendar, start, minutes * 60, pauses.get(case_id, []))
+            except ValueError:  # a calendar without working time: no deadline exists, so nothing to judge
+                continue
+            if fulfilled is not None:
+                outcome = "met" if due is None or fulfilled <= due else "breached"
+            elif due is not None and due <= now:
+                outcome = "breached"
+            else:
+                outcome = "running"
+                if due is not None and (entry["recount"] is None or due < entry["recount"]):
+                    entry["recount"] = due
+            entry[outcome][target] += 1
+    return {
+        day: SlaDay(
+            cases=e["cases"],
+            last_update=e["last"],
+            met=e["met"],
+            breached=e["breached"],
+            running=e["running"],
+            recount_at=e["recount"],
+        )
+        for day, e in counts.items()
+    }
+
+
+def sla_compliance(
+    organization: Organization, start: date, end: date, *, now: datetime | None = None
+) -> tuple[tuple[SlaCompliance, ...], bool]:
+    """SLA compliance per target over the cases received on the local days start..end, and whether any policy is
+    set. Each day's counts come from the cache while the day's cases, the policies and the calendar are unchanged
+    and no running target of the day has fallen due; the other days are counted again. Queries: three for the
+    policies and calendar, one for the days' case counts and last updates, and, when a day must be counted, two
+    more (its cases and their pauses) and the holidays the calendar needs."""
+    now = now or timezone.now()
+    digest, policies, intervals, dates = _sla_config(organization)
+    zone = zone_of(organization)
+    seen = {
+        row["day"]: (row["n"], row["last"])
+        for row in cases_in(organization, ReportFilters(start=start, end=end))
+        .annotate(day=TruncDate("received_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"), last=Max("updated_at"))
+        .order_by()
+    }
+    keys = {day: f"dashboard-sla:{organization.pk}:{digest}:{day.isoformat()}" for day in seen}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    found: dict[date, SlaDay] = {}
+    stale = []
+    for day, (n, last) in seen.items():
+        entry = cached.get(keys[day])
+        if (
+            isinstance(entry, SlaDay)
+            and (entry.cases, entry.last_update) == (n, last)
+            and (entry.recount_at is None or now < entry.recount_at)
+        ):
+            found[day] = entry
+        else:
+            stale.append(day)
+    if stale and policies:
+        calendar = clock.calendar_from_rows(
+            organization.time_zone, intervals, organization.holiday_country, organization.holiday_subdivision, dates
+        )
+        fresh = _count_days(organization, stale, policies, calendar, now)
+        cache.set_many({keys[day]: entry for day, entry in fresh.items()}, SLA_CACHE_SECONDS)
+        found.update(fresh)
+    labels = {str(t): str(t.label) for t in TARGET_ORDER}
+    totals = {
+        kind: {str(t): sum(getattr(d, kind)[t] for d in found.values()) for t in TARGET_ORDER}
+        for kind in ("met", "breached", "running")
+    }
+    return (
+        tuple(
+            SlaCompliance(
+                target=str(t),
+                label=labels[str(t)],
+                met=totals["met"][str(t)],
+                breached=totals["breached"][str(t)],
+                running=totals["running"][str(t)],
+            )
+            for t in TARGET_ORDER
+        ),
+        bool(policies),
+    )
+
+
 def build_dashboard(organization: Organization, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard. The number of queries does not depend on the amount of data."""
     if days not in PERIODS:
@@ -202,7 +396,7 @@ def build_dashboard(organization: Organization, *, days: int = DEFAULT_DAYS, now
         )
         for service in services
     ]
-    sla = timings(organization, ReportFilters(start=start, end=today), now=now)
+    sla, has_policy = sla_compliance(organization, start, today, now=now)
     first_month = _months_back(today, NPS_MONTHS - 1)
     return Dashboard(
         organization=organization,
@@ -212,8 +406,8 @@ def build_dashboard(organization: Organization, *, days: int = DEFAULT_DAYS, now
         cards=cards,
         service_count=service_count,
         critical=rank_moments(organization, limit=TOP_CRITICAL),
-        sla=sla.sla,
-        sla_has_policy=sla.has_policy,
+        sla=sla,
+        sla_has_policy=has_policy,
         nps_trend=nps_trend(organization, first_month),
         nps_first_month=first_month,
         promises=promise_rate(organization, start, today),
