@@ -19,7 +19,7 @@ from servicecycle.demo.cases import load_cases
 from servicecycle.demo.data import DELIVERY_SURVEY, DEMAND_HISTORIES, DEMO_PASSWORD, ORGANIZATIONS
 from servicecycle.demo.people import load_people
 from servicecycle.demo.promises import load_promises
-from servicecycle.demo.shopping import load_shopping
+from servicecycle.demo.shopping import load_candidate_importance, load_shopping
 from servicecycle.strategy import actions as strategy
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import DemandPeriod
@@ -43,6 +43,7 @@ def load(stdout: Any = None) -> list[tuple[str, str, str]]:
     load_cases()
     load_promises()
     load_shopping()
+    load_candidate_importance()
     load_people()
     return logins
 

@@ -1,10 +1,14 @@
-"""Demo comparison-shopping audits: mystery-shopping visits to our outlets and competitors', recorded through
-the same action the audit form uses. The shoppers write their notes in their own language, as the demo's
-staff do. Skipped for a service that already has audits, so running the demo twice changes nothing."""
+"""Demo evidence for the strategy worksheet.
+
+Comparison-shopping audits: mystery-shopping visits to our outlets and competitors', recorded through the same
+action the audit form uses; the shoppers write their notes in their own language, as the demo's staff do. And
+an importance survey of Stonebridge's candidate services (customers share 100 points among them). Each part is
+skipped once present, so running the demo twice changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +18,8 @@ from servicecycle.accounts.models import Staff
 from servicecycle.catalog.models import Service
 from servicecycle.strategy import shopping
 from servicecycle.strategy.models import ShoppingAudit
+from servicecycle.surveys import actions as surveys
+from servicecycle.surveys.models import Survey
 
 # organization slug, service, recorded by (email), [(days ago, outlet, competitor or "", shopper, notes,
 # scores in cycle order (None: the visit did not reach that moment))]
@@ -141,3 +147,69 @@ def _visit(
             if score is not None
         ],
     )
+
+
+# organization slug, author, {candidate service: mean share of the 100 points}, responses
+IMPORTANCE_SURVEY = (
+    "stonebridge",
+    "manager@stonebridge.example",
+    {"Home delivery": 38, "Installation": 27, "Returns and exchanges": 20, "Materials pick-up": 15},
+    60,
+)
+IMPORTANCE_TITLES = {
+    "en": "Which services matter most to you?",
+    "es": "¿Qué servicios le importan más?",
+    "ru": "Какие услуги для вас важнее всего?",
+    "ms": "Perkhidmatan manakah yang paling penting bagi anda?",
+}
+IMPORTANCE_QUESTION = {
+    "en": "Share 100 points among these services: the more a service matters to you, the more points it gets.",
+    "es": "Reparta 100 puntos entre estos servicios: cuanto más le importe un servicio, más puntos recibe.",
+    "ru": "Распределите 100 баллов между этими услугами: чем важнее для вас услуга, тем больше баллов.",
+    "ms": "Bahagikan 100 mata antara perkhidmatan ini: semakin penting perkhidmatan itu, semakin banyak mata.",
+}
+
+
+def load_candidate_importance() -> None:
+    """An importance survey of the candidate services with answers drawn around fixed shares (fixed seed)."""
+    slug, author_email, shares, responses = IMPORTANCE_SURVEY
+    author = (
+        Staff.objects.select_related("user", "organization")
+        .filter(organization__slug=slug, user__email=author_email)
+        .first()
+    )
+    if author is None or Survey.objects.filter(organization=author.organization, kind="importance").exists():
+        return
+    user = author.user
+    services = dict(Service.objects.filter(organization=author.organization, name__in=shares).values_list("name", "pk"))
+    rng = random.Random(20261207)
+    with transaction.atomic():
+        survey = surveys.create_survey(
+            acting_user=user,
+            titles=IMPORTANCE_TITLES,
+            kind="importance",
+            languages=["en", "es", "ru", "ms"],
+            default_language="en",
+        )
+        question = surveys.add_question(acting_user=user, survey=survey, kind="allocation", texts=IMPORTANCE_QUESTION)
+        attributes = {
+            name: surveys.add_attribute(
+                acting_user=user, question=question, texts={"en": name}, service_id=services[name]
+            )
+            for name in shares
+            if name in services
+        }
+        surveys.set_survey_status(acting_user=user, survey=survey, status="open")
+        for _index in range(responses):
+            weights = {name: max(1.0, rng.gauss(shares[name], shares[name] / 3)) for name in attributes}
+            total = sum(weights.values())
+            points = {name: int(100 * w / total) for name, w in weights.items()}
+            largest = max(points, key=lambda n: points[n])
+            points[largest] += 100 - sum(points.values())
+            surveys.record_response(
+                survey=survey,
+                answers=[
+                    {"question": question.pk, "attribute": attributes[name].pk, "value": value}
+                    for name, value in points.items()
+                ],
+            )

@@ -232,7 +232,7 @@ class ShoppingAudit(models.Model):
         verbose_name = _("comparison-shopping audit")
 
     def __str__(self) -> str:
-        return f"{self.outlet_name} ({self.competitor_name or 'ours'}) {self.visited_on}"
+        return f"{self.outlet_name}, {self.visited_on}"
 
     @property
     def ours(self) -> bool:
