@@ -246,9 +246,13 @@ def test_form_with_a_bad_score_and_a_bad_file_shows_both_errors_and_saves_nothin
     _nothing_saved(tmp_path)
 
 
-def test_form_asks_for_the_competitors_name(world: World, client_for: Any, tmp_path: Path) -> None:
-    body = client_for("manager").post(_create_url(world), _form(world, competitor_name=" ")).content.decode()
+def test_form_asks_for_the_competitors_name_and_names_a_bad_photo_at_the_same_time(
+    world: World, client_for: Any, tmp_path: Path
+) -> None:
+    data = _form(world, competitor_name=" ") | {"photos": SimpleUploadedFile("menu.png", b"%PDF-1.4 menu")}
+    body = client_for("manager").post(_create_url(world), data).content.decode()
     assert "Name the competitor whose outlet was visited." in body
+    assert "“menu.png” is not a photo." in body
     _nothing_saved(tmp_path)
 
 

@@ -168,6 +168,11 @@ def shopping_create(request: HtmxRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Comparison-shopping audit recorded."))
                 return redirect("shopping-detail", pk=pk, audit_pk=record.pk)
+        else:  # name every fault at once: the photos are checked even when another field is wrong
+            try:
+                shopping.check_photos(request.FILES.getlist("photos"))
+            except DomainError as exc:
+                apply_domain_error(form, exc)
     else:
         user = request.user
         assert user.is_authenticated
