@@ -200,7 +200,7 @@ def test_listening_tools_count_the_last_90_days_and_flag_gaps(world: World) -> N
         "complaints": 2,  # the web-form complaint and the hotline complaint of the last 90 days
     }
     assert [k for k, t in tools.items() if t.gap] == ["surveys"]
-    assert tools["shopping"].detail == "2 audits, 1 competitors visited"
+    assert tools["shopping"].detail == "audits: 2, competitors visited: 1"
 
 
 def test_survey_responses_about_the_service_count_but_staff_surveys_do_not(world: World) -> None:
@@ -213,7 +213,7 @@ def test_survey_responses_about_the_service_count_but_staff_surveys_do_not(world
     surveys.record_response(survey=staff_survey, answers=[{"question": question.pk, "value": 9}])
     tools = worksheet.listening_tools(world.service, urls=dict.fromkeys(worksheet.TOOL_LABELS, ""))
     survey_tool = next(t for t in tools if t.key == "surveys")
-    assert survey_tool.volume == 2 and survey_tool.detail == "2 responses to 1 surveys"
+    assert survey_tool.volume == 2 and survey_tool.detail == "responses: 2, surveys: 1"
 
 
 def test_listening_tools_take_one_query_per_source(world: World) -> None:

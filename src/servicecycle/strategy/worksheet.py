@@ -343,7 +343,7 @@ def listening_tools(service: Service, *, today: dt.date | None = None, urls: dic
             "shopping",
             TOOL_LABELS["shopping"],
             audits["n"],
-            _("%(audits)d audits, %(competitors)d competitors visited")
+            _("audits: %(audits)d, competitors visited: %(competitors)d")
             % {"audits": audits["n"], "competitors": audits["competitors"]},
             urls["shopping"],
         ),
@@ -351,7 +351,7 @@ def listening_tools(service: Service, *, today: dt.date | None = None, urls: dic
             "surveys",
             TOOL_LABELS["surveys"],
             responses["n"],
-            _("%(responses)d responses to %(surveys)d surveys")
+            _("responses: %(responses)d, surveys: %(surveys)d")
             % {"responses": responses["n"], "surveys": responses["surveys"]},
             urls["surveys"],
         ),
@@ -359,21 +359,21 @@ def listening_tools(service: Service, *, today: dt.date | None = None, urls: dic
             "suggestion_box",
             TOOL_LABELS["suggestion_box"],
             cases["suggestion_box"],
-            _("%(n)d cases from the suggestion box") % {"n": cases["suggestion_box"]},
+            _("cases from the suggestion box: %(n)d") % {"n": cases["suggestion_box"]},
             urls["suggestion_box"],
         ),
         ListeningTool(
             "hotline",
             TOOL_LABELS["hotline"],
             cases["hotline"],
-            _("%(n)d hotline calls") % {"n": cases["hotline"]},
+            _("hotline calls: %(n)d") % {"n": cases["hotline"]},
             urls["hotline"],
         ),
         ListeningTool(
             "complaints",
             TOOL_LABELS["complaints"],
             cases["complaints"],
-            _("%(n)d complaints and claims") % {"n": cases["complaints"]},
+            _("complaints and claims: %(n)d") % {"n": cases["complaints"]},
             urls["complaints"],
         ),
     ]
