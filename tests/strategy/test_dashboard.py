@@ -251,7 +251,7 @@ def test_xlsx_export_holds_the_same_figures(figures: World, client_for: Any) -> 
     services = pl.read_excel(book, sheet_name="services", read_options={"header_row": 2})
     assert services["Life-cycle stage"].to_list() == ["Growth"]
     summary = pl.read_excel(book, sheet_name="summary", read_options={"header_row": 2})
-    assert "Promises kept (%)" in summary["Figure"].to_list()
+    assert "Promises kept (percent)" in summary["Figure"].to_list()
 
 
 def _more_data(w: World, survey: Survey, question: Question) -> None:

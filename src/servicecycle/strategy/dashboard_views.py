@@ -74,8 +74,8 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
     period = _("%(start)s to %(end)s") % {"start": d.start.isoformat(), "end": d.end.isoformat()}
     summary: list[list[Any]] = [[_("Period"), period]]
     for s in d.sla:
-        summary.append([_("SLA compliance: %(target)s (%%)") % {"target": s.label}, _pct(s.percent)])
-    summary.append([_("Promises kept (%)"), _pct(d.promises.percent)])
+        summary.append([_("SLA compliance, percent: %(target)s") % {"target": s.label}, _pct(s.percent)])
+    summary.append([_("Promises kept (percent)"), _pct(d.promises.percent)])
     summary.append([_("Promises kept / broken"), f"{d.promises.kept} / {d.promises.broken}"])
     latest = d.nps_latest
     summary.append([_("NPS, latest month"), _pct(latest.result.nps) if latest else None])
@@ -85,7 +85,7 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
         ExportTable(
             "sla",
             _("SLA compliance"),
-            [_("Target"), _("Met"), _("Breached"), _("Running"), _("Compliance (%)")],
+            [_("Target"), _("Met"), _("Breached"), _("Running"), _("Compliance (percent)")],
             [[s.label, s.met, s.breached, s.running, _pct(s.percent)] for s in d.sla],
         )
     )
@@ -108,8 +108,8 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
                 _("Passives"),
                 _("Detractors"),
                 _("NPS"),
-                _("95% low"),
-                _("95% high"),
+                _("Interval low"),
+                _("Interval high"),
             ],
             [
                 [
