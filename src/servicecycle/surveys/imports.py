@@ -22,7 +22,10 @@ import csv
 import datetime as dt
 import itertools
 import logging
+import pickle
 import re
+import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -40,6 +43,7 @@ from servicecycle.accounts.permissions import require
 from servicecycle.core import audit
 from servicecycle.core.errors import NotFound, ValidationFailed
 from servicecycle.core.validation import fail
+from servicecycle.surveys import figures
 from servicecycle.surveys.actions.design import ATTRIBUTE_KINDS, CHOICE_KINDS, K, _whole
 from servicecycle.surveys.actions.responses import ANSWER_COLUMNS, AnswerChecker, AnswerRow, Incomplete
 from servicecycle.surveys.models import (
@@ -779,6 +783,17 @@ def write_batch(job: ImportJob, batch: Batch) -> None:
                 _copy(job, survey, prepared, customers)
             else:
                 _bulk_create(job, survey, prepared, customers)
+            counts: Counter[figures.Key] = Counter()
+            for p in prepared:
+                figures.response_counts(
+                    counts,
+                    wave_id=job.wave_id,
+                    service_id=survey.service_id,
+                    moment_id=None,
+                    channel=p.channel,
+                    answers=p.answers,
+                )
+            figures.add(survey.pk, counts)
         ImportJob.objects.filter(pk=job.pk).update(
             rows_done=job.rows_done + batch.rows_read,
             responses_created=job.responses_created + len(prepared),
@@ -934,6 +949,15 @@ def run(job_pk: int, *, progress: Progress | None = None, size: int = BATCH_SIZE
         return job
 
 
+def _spooled(spool: IO[bytes]) -> Iterator[Batch]:
+    """The batches the check pass kept, in order (written by this same run: ``pickle`` reads only our own file)."""
+    while True:
+        try:
+            yield pickle.load(spool)  # noqa: S301 (our own temporary file)
+        except EOFError:
+            return
+
+
 def _beat(job: ImportJob, progress: Progress, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
@@ -950,31 +974,39 @@ def _run(job: ImportJob, progress: Progress, size: int) -> ImportJob:
         _header, rows = open_rows(job)
         _beat(job, progress, rows_total=sum(1 for _row in rows))
     first_run = job.rows_done == 0
-    if job.mode == ImportJob.Mode.CHECK_FIRST:
-        _beat(job, progress, status=Status.CHECKING)
-        header, rows = open_rows(job)
-        for batch in reader.batches(header, rows, skip=job.rows_done, size=size):
+    with tempfile.TemporaryFile() as spool:
+        if job.mode == ImportJob.Mode.CHECK_FIRST:
+            # the checked batches are kept on disk, so the load pass writes them without reading and checking
+            # the file a second time (and the memory holds one batch, not the file)
+            _beat(job, progress, status=Status.CHECKING)
+            header, rows = open_rows(job)
+            for batch in reader.batches(header, rows, skip=job.rows_done, size=size):
+                if batch.errors:
+                    _record_errors(job, batch.errors)
+                elif not job.error_count:
+                    pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                _beat(job, progress, rows_checked=job.rows_checked + batch.rows_read, error_count=job.error_count)
+            if job.error_count:
+                _finish(job, Status.INVALID)
+                return job
+            if job.check_only:
+                _finish(job, Status.CHECKED)
+                return job
+            spool.seek(0)
+            checked = _spooled(spool)
+        else:
+            header, rows = open_rows(job)
+            checked = reader.batches(header, rows, skip=job.rows_done, size=size)
+        _beat(job, progress, status=Status.LOADING)
+        for batch in checked:
             if batch.errors:
                 _record_errors(job, batch.errors)
-            _beat(job, progress, rows_checked=job.rows_checked + batch.rows_read, error_count=job.error_count)
-        if job.error_count:
-            _finish(job, Status.INVALID)
-            return job
-        if job.check_only:
-            _finish(job, Status.CHECKED)
-            return job
-        reader = RowReader(job)  # the load pass sees the file afresh
-    _beat(job, progress, status=Status.LOADING)
-    header, rows = open_rows(job)
-    for batch in reader.batches(header, rows, skip=job.rows_done, size=size):
-        if batch.errors:
-            _record_errors(job, batch.errors)
-            _finish(job, Status.INVALID)
-            return job
-        write_batch(job, batch)
-        if job.mode == ImportJob.Mode.BATCHES:
-            job.rows_checked = job.rows_done
-        progress(job)
+                _finish(job, Status.INVALID)
+                return job
+            write_batch(job, batch)
+            if job.mode == ImportJob.Mode.BATCHES:
+                job.rows_checked = job.rows_done
+            progress(job)
     job.rows_checked = job.rows_done
     _finish(job, Status.DONE)
     audit.record(

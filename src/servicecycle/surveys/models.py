@@ -259,7 +259,13 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["survey", "wave"], name="response_survey_wave_idx")]
+        indexes = [
+            models.Index(fields=["survey", "wave"], name="response_survey_wave_idx"),
+            # the results' breakdowns by customer start from the responses that name one (few, when imported)
+            models.Index(
+                fields=["survey", "customer"], condition=Q(customer__isnull=False), name="response_survey_customer_idx"
+            ),
+        ]
         verbose_name = _("response")
 
     def __str__(self) -> str:
@@ -289,6 +295,10 @@ class Answer(models.Model):
             models.Index(fields=["question", "value"], name="answer_question_value_idx"),
             models.Index(fields=["response", "question"], name="answer_response_question_idx"),
             models.Index(fields=["attribute"], condition=Q(attribute__isnull=False), name="answer_attribute_idx"),
+            # the comments, a page at a time in response order (surveys.results.comments)
+            models.Index(
+                fields=["question", "response"], condition=Q(text__isnull=False), name="answer_text_question_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -314,6 +324,40 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}/{self.question_id}"
+
+
+class SurveyFigure(models.Model):
+    """How many answers gave each value, per (survey, question, wave, service, moment, channel): the results' counts.
+
+    Kept exact by the writes themselves (see surveys/figures.py): the results page sums these few rows instead of
+    counting a big survey's answers. ``question_id`` 0 counts the responses themselves; ``value`` -1 counts the
+    responses that answered the question (multiple choice: people, not ticks; free text: the comments). The
+    wave, service and moment ids are plain numbers (0: none), as the response had them when it was recorded.
+    """
+
+    RESPONSES = 0  # question_id of the rows counting responses
+    ANSWERED = -1  # value of the rows counting the responses that answered the question
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    question_id = models.IntegerField()
+    wave_id = models.IntegerField(default=0)
+    service_id = models.IntegerField(default=0)
+    moment_id = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    value = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "question_id", "wave_id", "service_id", "moment_id", "channel", "value"],
+                name="unique_survey_figure",
+            )
+        ]
+        verbose_name = _("survey figure")
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}/{self.question_id}={self.value}: {self.n}"
 
 
 class Invitation(models.Model):

@@ -10,12 +10,12 @@ queries depends on the survey's questions, never on how many people answered.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Avg, CharField, Count, Q, QuerySet, Sum, Value, When
 from django.db.models import Case as DbCase
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,8 @@ from servicecycle.analytics.methods.nps import NPSResult, nps_from_counts
 from servicecycle.analytics.reports import ipa_of
 from servicecycle.catalog.models import Service
 from servicecycle.cycles.models import Moment
-from servicecycle.surveys.models import Answer, Question, Response, Survey, Wave, text_in
+from servicecycle.surveys import figures
+from servicecycle.surveys.models import Answer, Question, Response, Survey, SurveyFigure, Wave, text_in
 
 K = Question.Kind
 SCORE_KINDS = (K.NPS, K.CSAT, K.CES)
@@ -156,59 +157,66 @@ class Results:
     breakdowns: list[Breakdown]
 
 
+def _summary(survey: Survey, filters: Filters, services: set[int], moments: set[int]) -> Counter[figures.Key]:
+    """The survey's counts (``SurveyFigure``, see surveys/figures.py) under the filters: a few hundred rows."""
+    rows = SurveyFigure.objects.filter(survey_id=survey.pk)
+    if filters.wave is not None:
+        rows = rows.filter(wave_id=filters.wave.pk)
+    if filters.service is not None:
+        rows = rows.filter(service_id=filters.service.pk)
+    if filters.moment is not None:
+        rows = rows.filter(moment_id=filters.moment.pk)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    counts: Counter[figures.Key] = Counter()
+    for *key, n in rows.values_list("question_id", "wave_id", "service_id", "moment_id", "channel", "value", "n"):
+        counts[tuple(key)] += n  # type: ignore[index]
+    return figures.known(counts, services=services, moments=moments)
+
+
 def survey_results(survey: Survey, questions: list[Question], filters: Filters, language: str) -> Results:
     fallback = survey.default_language
     answers = filters.answers(survey)
-    responses = filters.responses(survey).count()
+    service_names = dict(Service.objects.filter(organization_id=survey.organization_id).values_list("pk", "name"))
+    moment_names = dict(
+        Moment.objects.filter(service__organization_id=survey.organization_id).values_list("pk", "name")
+    )
+    summary = _summary(survey, filters, set(service_names), set(moment_names))
     by_question = {q.pk: QuestionResult(q, text_in(q.texts, language, fallback)) for q in questions}
 
-    # 1. every distribution in one query
-    rows = (
-        answers.filter(question__kind__in=DISTRIBUTION_KINDS, attribute__isnull=True, value__isnull=False)
-        .values("question_id", "value")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = _counts(rows, "question_id")
-    # a multiple-choice question is answered by people, each ticking one or more options: its n and its shares
-    # are per respondent (the shares may add up to more than 100 %), not per ticked option
-    respondents = (
-        {
-            row["question_id"]: row["n"]
-            for row in answers.filter(question__kind=K.MULTIPLE_CHOICE, attribute__isnull=True, value__isnull=False)
-            .values("question_id")
-            .annotate(n=Count("response_id", distinct=True))
-            .order_by()
-        }
-        if any(q.kind == K.MULTIPLE_CHOICE for q in questions)
-        else {}
-    )
+    # 1. every distribution, and how many responded, from the summary
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    answered: dict[int, int] = defaultdict(int)
+    for (question_id, _wave, _service, _moment, _channel, value), n in summary.items():
+        if value == SurveyFigure.ANSWERED:
+            answered[question_id] += n
+        else:
+            counts[question_id][value] += n
+    responses = answered.get(SurveyFigure.RESPONSES, 0)
     for q in questions:
         if q.kind not in DISTRIBUTION_KINDS:
             continue
         result = by_question[q.pk]
-        got = counts.get((q.pk,), {})
-        answered = respondents.get(q.pk, 0) if q.kind == K.MULTIPLE_CHOICE else sum(got.values())
-        result.n = answered
+        got = dict(counts.get(q.pk, {}))
+        # a multiple-choice question is answered by people, each ticking one or more options: its n and its
+        # shares are per respondent (the shares may add up to more than 100 %), not per ticked option
+        n_answered = answered.get(q.pk, 0) if q.kind == K.MULTIPLE_CHOICE else sum(got.values())
+        result.n = n_answered
         if q.kind in (K.SINGLE_CHOICE, K.MULTIPLE_CHOICE):
             options = [(c["code"], text_in(c["texts"], language, fallback)) for c in q.choices]
         else:
             low, high = q.scale_min or 0, q.scale_max or 0
             options = [(v, str(v)) for v in range(low, high + 1)]
         result.bars = [
-            Bar(value, label, got.get(value, 0), 100.0 * got.get(value, 0) / answered if answered else 0.0)
+            Bar(value, label, got.get(value, 0), 100.0 * got.get(value, 0) / n_answered if n_answered else 0.0)
             for value, label in options
         ]
         result.score = score_from_counts(q, got)
 
-    # 2. text answers: how many per question (one query)
-    for row in (
-        answers.filter(question__kind=K.TEXT, text__isnull=False)
-        .values("question_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_question[row["question_id"]].n = row["n"]
+    # 2. text answers: how many per question
+    for q in questions:
+        if q.kind == K.TEXT:
+            by_question[q.pk].n = answered.get(q.pk, 0)
 
     # 3. grids: one aggregate per grid (analytics.reports.ipa_of)
     for q in questions:
@@ -220,91 +228,112 @@ def survey_results(survey: Survey, questions: list[Question], filters: Filters, 
     # 4. SERVQUAL items: mean expectation and perception per item in one query
     servqual_qs = [q for q in questions if q.kind == K.SERVQUAL_PAIR]
     if servqual_qs:
-        for row in (
+        for item in (
             answers.filter(question__kind=K.SERVQUAL_PAIR)
             .values("question_id")
             .annotate(n=Count("id"), e=Avg("expectation"), p=Avg("perception"))
             .order_by()
         ):
-            if row["n"]:
-                result = by_question[row["question_id"]]
-                result.n = row["n"]
-                result.servqual = {"expectation": row["e"], "perception": row["p"], "gap": row["p"] - row["e"]}
+            if item["n"]:
+                result = by_question[item["question_id"]]
+                result.n = item["n"]
+                result.servqual = {"expectation": item["e"], "perception": item["p"], "gap": item["p"] - item["e"]}
 
     # 5. allocations: mean points per attribute, one query for every allocation question
     if any(q.kind == K.ALLOCATION for q in questions):
         attribute_names = {a.pk: text_in(a.texts, language, fallback) for q in questions for a in q.attributes.all()}
-        for row in (
+        for share in (
             answers.filter(question__kind=K.ALLOCATION, attribute__isnull=False)
             .values("question_id", "attribute_id")
             .annotate(n=Count("id"), mean=Avg("value"))
             .order_by("question_id", "attribute_id")
         ):
-            result = by_question[row["question_id"]]
-            result.n = max(result.n, row["n"])
-            result.allocation.append((attribute_names.get(row["attribute_id"], ""), float(row["mean"] or 0)))
+            result = by_question[share["question_id"]]
+            result.n = max(result.n, share["n"])
+            result.allocation.append((attribute_names.get(share["attribute_id"], ""), float(share["mean"] or 0)))
 
     score_questions = [q for q in questions if q.kind in SCORE_KINDS]
     trend: list[tuple[Question, list[tuple[str, Score]]]] = []
     breakdowns: list[Breakdown] = []
     if score_questions:
-        score_answers = answers.filter(question__in=score_questions, value__isnull=False)
-        # 5. trend by wave (one query for every score question)
+        score_ids = {q.pk for q in score_questions}
+        # 5. trend by wave, from the summary
         waves = {w.pk: w for w in Wave.objects.filter(survey=survey).order_by("starts_on", "pk")}
-        per_wave = _counts(
-            score_answers.values("question_id", "response__wave_id", "value").annotate(n=Count("id")).order_by(),
-            "question_id",
-            "response__wave_id",
-        )
+        per_wave: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for (question_id, wave_id, _service, _moment, _channel, value), n in summary.items():
+            if question_id in score_ids and value != SurveyFigure.ANSWERED:
+                per_wave[(question_id, wave_id)][value] += n
         for q in score_questions:
             series = []
             for wave in waves.values():
-                score = score_from_counts(q, per_wave.get((q.pk, wave.pk), {}))
+                score = score_from_counts(q, dict(per_wave.get((q.pk, wave.pk), {})))
                 if score is not None:
                     series.append((wave.name, score))
             if series:
                 trend.append((q, series))
-        # 6. breakdowns of the first score question: by service, moment, channel, and by what we know of the
-        # customer (business or private, their preferred language); one query each
+        # 6. breakdowns of the first score question: by service, moment and channel (from the summary), and by
+        # what we know of the customer (business or private, their preferred language): counted over the
+        # responses that name a customer (one query), the rest are "not a customer on file" / "not given"
         head = score_questions[0]
-        head_answers = score_answers.filter(question=head).annotate(
-            customer_type=DbCase(
-                When(response__customer__isnull=True, then=Value("unknown")),
-                When(response__customer__company="", then=Value("private")),
-                default=Value("business"),
-                output_field=CharField(),
+        head_counts: dict[int, int] = defaultdict(int)
+        grouped: dict[str, dict[Any, dict[int, int]]] = {
+            key: defaultdict(lambda: defaultdict(int)) for key in ("service", "moment", "channel", "type", "language")
+        }
+        for (question_id, _wave, service_id, moment_id, channel, value), n in summary.items():
+            if question_id != head.pk or value == SurveyFigure.ANSWERED:
+                continue
+            head_counts[value] += n
+            grouped["service"][service_id or None][value] += n
+            grouped["moment"][moment_id or None][value] += n
+            grouped["channel"][channel][value] += n
+        known: dict[int, int] = defaultdict(int)
+        for known_row in (
+            answers.filter(question=head, value__isnull=False, response__customer__isnull=False)
+            .annotate(
+                customer_type=DbCase(
+                    When(response__customer__company="", then=Value("private")),
+                    default=Value("business"),
+                    output_field=CharField(),
+                )
             )
-        )
+            .values("customer_type", "response__customer__preferred_language", "value")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            point, n = known_row["value"] or 0, known_row["n"]  # never null: filtered above
+            grouped["type"][known_row["customer_type"]][point] += n
+            grouped["language"][known_row["response__customer__preferred_language"]][point] += n
+            known[point] += n
+        for value, n in head_counts.items():
+            if n - known.get(value, 0):
+                grouped["type"]["unknown"][value] += n - known.get(value, 0)
+                grouped["language"][None][value] += n - known.get(value, 0)
         names: dict[str, dict[Any, str]] = {
-            "response__service_id": dict(
-                Service.objects.filter(organization_id=survey.organization_id).values_list("pk", "name")
-            ),
-            "response__moment_id": dict(
-                Moment.objects.filter(service__organization_id=survey.organization_id).values_list("pk", "name")
-            ),
-            "response__channel": {str(k): str(v) for k, v in Response.Channel.choices},
-            "customer_type": {
+            "service": service_names,
+            "moment": moment_names,
+            "channel": {str(k): str(v) for k, v in Response.Channel.choices},
+            "type": {
                 "business": _("Business customers"),
                 "private": _("Private customers"),
                 "unknown": _("Not a customer on file"),
             },
-            "response__customer__preferred_language": {str(k): str(v) for k, v in LANGUAGE_CHOICES},
+            "language": {str(k): str(v) for k, v in LANGUAGE_CHOICES},
         }
         titles = {
-            "response__service_id": _("By service"),
-            "response__moment_id": _("By moment of truth"),
-            "response__channel": _("By channel"),
-            "customer_type": _("By customer type"),
-            "response__customer__preferred_language": _("By the customer's preferred language"),
+            "service": _("By service"),
+            "moment": _("By moment of truth"),
+            "channel": _("By channel"),
+            "type": _("By customer type"),
+            "language": _("By the customer's preferred language"),
         }
         for key, title in titles.items():
-            grouped = _counts(head_answers.values(key, "value").annotate(n=Count("id")).order_by(), key)
             rows_out = []
-            for (group,), got in sorted(grouped.items(), key=lambda item: -sum(item[1].values())):
-                score = score_from_counts(head, got)
+            for group, got in grouped[key].items():
+                score = score_from_counts(head, dict(got))
                 if score is not None:
                     label = names[key].get(group, _("not given")) if group is not None else _("not given")
                     rows_out.append((label, score))
+            rows_out.sort(key=lambda row: (-row[1].n, row[0]))  # the biggest groups first, ties by name
             if rows_out:
                 breakdowns.append(Breakdown(title, head, rows_out))
     results = [by_question[q.pk] for q in questions]
@@ -335,15 +364,65 @@ def servqual_summary(results: Results) -> dict[str, Any] | None:
 
 
 def comments(survey: Survey, filters: Filters, question_id: int | None, search: str) -> QuerySet[Answer]:
-    """Free-text answers, newest first, narrowed to a question and a word."""
-    answers = (
-        filters.answers(survey)
-        .filter(question__kind=K.TEXT, text__isnull=False)
-        .select_related("question", "response", "response__wave", "response__service", "response__follow_up_case")
-        .order_by("-response__submitted_at", "-id")
-    )
+    """Free-text answers, the latest received first (by response), narrowed to a question and a word.
+
+    Ordered by the response's id, not its submission time: the index of the text answers
+    (``answer_text_question_idx``) then hands a page over in order without sorting every comment of a big survey.
+    """
+    text_questions = Question.objects.filter(survey=survey, kind=K.TEXT)
     if question_id:
-        answers = answers.filter(question_id=question_id)
+        text_questions = text_questions.filter(pk=question_id)
+    answers = Answer.objects.filter(question__in=text_questions.values("pk"), text__isnull=False)
+    if filters.wave is not None:
+        answers = answers.filter(response__wave=filters.wave)
+    if filters.service is not None:
+        answers = answers.filter(response__service=filters.service)
+    if filters.moment is not None:
+        answers = answers.filter(response__moment=filters.moment)
+    if filters.channel:
+        answers = answers.filter(response__channel=filters.channel)
     if search:
         answers = answers.filter(Q(text__icontains=search))
-    return answers
+    return answers.select_related(
+        "question", "response", "response__wave", "response__service", "response__follow_up_case"
+    ).order_by("-response_id", "-id")
+
+
+class CountedComments:
+    """``comments`` for a paginator, counted from the summary (``SurveyFigure``) instead of over the answers."""
+
+    def __init__(self, answers: QuerySet[Answer], count: int) -> None:
+        self.answers, self._count = answers, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.answers[index]
+
+
+def counted_comments(
+    survey: Survey, filters: Filters, question_id: int | None, search: str
+) -> QuerySet[Answer] | CountedComments:
+    """``comments``; without a word searched its count comes from the summary (one text answer per response)."""
+    answers = comments(survey, filters, question_id, search)
+    if search:
+        return answers
+    text_ids = list(
+        Question.objects.filter(survey=survey, kind=K.TEXT, **({"pk": question_id} if question_id else {})).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = SurveyFigure.objects.filter(survey_id=survey.pk, question_id__in=text_ids, value=SurveyFigure.ANSWERED)
+    if filters.wave is not None:
+        rows = rows.filter(wave_id=filters.wave.pk)
+    if filters.service is not None:
+        rows = rows.filter(service_id=filters.service.pk)
+    if filters.moment is not None:
+        rows = rows.filter(moment_id=filters.moment.pk)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    return CountedComments(answers, rows.aggregate(n=Sum("n"))["n"] or 0)

@@ -47,7 +47,7 @@ from servicecycle.surveys.queries import (
     readiness,
     surveys_of,
 )
-from servicecycle.surveys.results import Filters, comments, servqual_summary
+from servicecycle.surveys.results import Filters, counted_comments, servqual_summary
 from servicecycle.surveys.results import survey_results as figures_of
 
 
@@ -546,7 +546,9 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     comment_question = _pick(survey.questions.filter(kind=Question.Kind.TEXT), request.GET.get("comment_question"))
     search = request.GET.get("q", "").strip()[:100]
     page = paginate(
-        request, comments(survey, filters, comment_question.pk if comment_question else None, search), per_page=20
+        request,
+        counted_comments(survey, filters, comment_question.pk if comment_question else None, search),
+        per_page=20,
     )
     context = {
         "survey": survey,

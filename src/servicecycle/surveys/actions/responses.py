@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from servicecycle.accounts.permissions import require
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import Conflict, NotFound, ValidationFailed
 from servicecycle.core.validation import fail
+from servicecycle.surveys import figures
 from servicecycle.surveys.actions.design import (
     ATTRIBUTE_KINDS,
     K,
@@ -365,4 +366,14 @@ def record_response(
     except IntegrityError:  # the same link submitted twice at once
         raise Conflict(_("This survey link has already been used to answer."), field="token") from None
     Answer.objects.bulk_create(Answer(response=response, **dict(zip(ANSWER_COLUMNS, row, strict=True))) for row in rows)
+    counts: Counter[figures.Key] = Counter()
+    figures.response_counts(
+        counts,
+        wave_id=response.wave_id,
+        service_id=response.service_id,
+        moment_id=response.moment_id,
+        channel=response.channel,
+        answers=rows,
+    )
+    figures.add(survey.pk, counts)
     return response
