@@ -102,3 +102,15 @@ def test_the_latest_counted_completion_sets_the_refresher(world: World) -> None:
     status = queries.training_statuses([world.agent], [course], builders.today())[world.agent.pk]
     assert status.lines[0].completed_on == _days_ago(20)
     assert status.overall == UP_TO_DATE
+
+
+def test_the_next_refresher_is_one_still_ahead(world: World) -> None:
+    old = builders.course(world, "Safety", refresher_months=1)
+    later = builders.course(world, "Welcome", refresher_months=12)
+    for course, days in ((old, 90), (later, 10)):
+        actions.record_completions(
+            acting_user=world.manager.user, course=course, staff_ids=[world.agent.pk], completed_on=_days_ago(days)
+        )
+    status = queries.training_statuses([world.agent], [old, later], builders.today())[world.agent.pk]
+    assert status.overall == OVERDUE
+    assert status.next_due == queries.add_months(_days_ago(10), 12)  # not the overdue safety refresher

@@ -56,7 +56,7 @@ COMPLETIONS: dict[str, dict[int, int]] = {
 # name, role applied for, days ago, mean-ish score
 CANDIDATES = [
     ("Jordan Blake", "Trade counter seller", 12, 4.4),
-    ("Sam Okafor", "Customer care adviser", 9, 3.4),
+    ("Dana Whitfield", "Customer care adviser", 9, 3.4),
     ("Casey Lin", "Delivery driver", 5, 2.5),
 ]
 CANDIDATE_NOTES = {

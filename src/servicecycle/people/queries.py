@@ -218,7 +218,8 @@ class TrainingStatus:
 
     @property
     def next_due(self) -> date | None:
-        dues = [line.due for line in self.lines if line.due is not None and line.required]
+        """The earliest refresher still ahead (overdue ones are listed as problems instead)."""
+        dues = [line.due for line in self.lines if line.due is not None and line.status in (DUE_SOON, UP_TO_DATE)]
         return min(dues) if dues else None
 
 
