@@ -1063,7 +1063,7 @@ def get_results(request: HttpRequest, survey_id: PathId, filters: Query[ResultFi
 @router.get(
     "/surveys/{survey_id}/comments",
     response={200: list[CommentOut], **ERRORS},
-    summary="Free-text answers, newest first, narrowed like the results and by question and word",
+    summary="Free-text answers, the latest received first, narrowed like the results and by question and word",
 )
 @paginate(Pages, page_size=50, max_page_size=200)
 def list_comments(request: HttpRequest, survey_id: PathId, filters: Query[CommentFilters]) -> Any:
