@@ -29,7 +29,7 @@ from servicecycle.strategy import actions as strategy_actions
 from servicecycle.strategy.dashboard import build_dashboard, nps_chart, parse_days
 from servicecycle.strategy.dashboard_views import dashboard_tables
 from servicecycle.surveys import actions as survey_actions
-from servicecycle.surveys.models import Question, Survey
+from servicecycle.surveys.models import Question, Survey, Wave
 from tests.cases import builders as case_builders
 from tests.factories import World
 from tests.promises import builders as promise_builders
@@ -59,10 +59,16 @@ def nps_survey(w: World) -> tuple[Survey, Question]:
     return survey, question
 
 
-def answered(survey: Survey, question: Question, when: datetime, *scores: int) -> None:
+def wave(w: World, survey: Survey, name: str, starts_on: date) -> Wave:
+    return survey_actions.add_wave(acting_user=w.manager.user, survey=survey, name=name, starts_on=starts_on)
+
+
+def answered(survey: Survey, question: Question, when: datetime, *scores: int, in_wave: Wave | None = None) -> None:
     for score in scores:
         with time_machine.travel(when, tick=False):
-            survey_actions.record_response(survey=survey, answers=[{"question": question.pk, "value": score}])
+            survey_actions.record_response(
+                survey=survey, answers=[{"question": question.pk, "value": score}], wave=in_wave
+            )
 
 
 def promise_kept(w: World, due: datetime) -> None:
@@ -91,9 +97,11 @@ def figures(world: World) -> World:
     promise_kept(world, at(2, 2, 12))  # due 79 days ago: only in 90 days
     promise_broken(world, at(4, 17, 12))
     survey, question = nps_survey(world)
-    answered(survey, question, at(3, 10, 12), 10, 9, 7, 3)  # March: 2 promoters, 1 passive, 1 detractor
-    answered(survey, question, at(4, 5, 12), 10, 6)  # April: 1 promoter, 1 detractor
-    answered(survey, question, at(3, 10, 12, year=2025), 0)  # 13 months back: outside the trend
+    april = wave(world, survey, "April", date(2026, 4, 1))  # made first, starts later: the trend goes by start
+    march = wave(world, survey, "March", date(2026, 3, 1))
+    answered(survey, question, at(3, 10, 12), 10, 9, 7, 3, in_wave=march)  # 2 promoters, 1 passive, 1 detractor
+    answered(survey, question, at(4, 5, 12), 10, 6, in_wave=april)  # 1 promoter, 1 detractor
+    answered(survey, question, at(4, 6, 12), 0)  # outside any wave: not in the trend
     strategy_actions.set_demand_history(
         acting_user=world.manager.user,
         service=world.service,
@@ -124,7 +132,7 @@ def test_figures_equal_the_hand_computed_ones(figures: World) -> None:
     assert d.sla_has_policy and not d.sla_empty
     assert (d.promises.kept, d.promises.broken) == (2, 1)
     assert d.promises.percent == pytest.approx(200 / 3)
-    assert [m.month for m in d.nps_trend] == [date(2026, 3, 1), date(2026, 4, 1)]
+    assert [(m.label, m.starts_on) for m in d.nps_trend] == [("March", date(2026, 3, 1)), ("April", date(2026, 4, 1))]
     march, april = (m.result for m in d.nps_trend)
     assert (march.n, march.promoters, march.passives, march.detractors) == (4, 2, 1, 1)
     assert (march.nps, *march.ci95) == pytest.approx(nps_by_hand(2, 1, 1))
@@ -149,7 +157,7 @@ def test_the_ninety_day_period_counts_the_older_case_and_promise(figures: World)
     ack = {s.target: s for s in d.sla}["acknowledgement"]
     assert (ack.met, ack.breached, ack.running) == (2, 1, 1)
     assert (d.promises.kept, d.promises.broken) == (3, 1)
-    assert len(d.nps_trend) == 2  # the trend always covers twelve months
+    assert len(d.nps_trend) == 2  # the trend goes by wave, whatever the period
 
 
 def test_days_come_from_a_fixed_choice(world: World) -> None:
@@ -182,11 +190,11 @@ def test_empty_states(world: World, client_for: Any) -> None:
     d = build_dashboard(world.org)
     assert d.critical == [] and d.nps_trend == [] and not d.sla_has_policy and d.sla_empty
     assert d.promises.percent is None and d.cards[0].stage is None
-    assert nps_chart(d.nps_trend, d.nps_first_month) is None
+    assert nps_chart(d.nps_trend) is None
     page = client_for("manager").get(reverse("home")).content.decode()
     assert "No moment is measured yet" in page
     assert "No SLA policy is set" in page
-    assert "No NPS answers in the last 12 months." in page
+    assert "No NPS answers in any survey wave yet." in page
     assert "none due and resolved in the period" in page
     assert "Stage not known yet" in page
     assert "nps-point" not in page and 'class="heat"' not in page
@@ -254,7 +262,7 @@ def test_xlsx_export_holds_the_same_figures(figures: World, client_for: Any) -> 
     assert "Promises kept (percent)" in summary["Figure"].to_list()
 
 
-def _more_data(w: World, survey: Survey, question: Question) -> None:
+def _more_data(w: World, survey: Survey, question: Question, in_wave: Wave) -> None:
     for i in range(49):
         case = received(w, at(4, 13 + i % 8, 9 + i % 8), moment_id=w.moments[i % 3].pk)
         if i % 2:
@@ -262,8 +270,9 @@ def _more_data(w: World, survey: Survey, question: Question) -> None:
     for day in (14, 15, 16):
         promise_kept(w, at(4, day, 12))
         promise_broken(w, at(4, day, 15))
-    answered(survey, question, at(1, 10, 12), 9, 4)
-    answered(survey, question, at(2, 10, 12), 8)
+    answered(survey, question, at(1, 10, 12), 9, 4, in_wave=wave(w, survey, "January", date(2026, 1, 1)))
+    answered(survey, question, at(2, 10, 12), 8, in_wave=wave(w, survey, "February", date(2026, 2, 1)))
+    answered(survey, question, at(3, 11, 12), 8, 9, in_wave=in_wave)
 
 
 def test_query_count_is_pinned_and_independent_of_the_amount_of_data(
@@ -272,28 +281,29 @@ def test_query_count_is_pinned_and_independent_of_the_amount_of_data(
     case_builders.policy(world.manager, acknowledgement=15)
     received(world, at(4, 15, 9), moment_id=world.moments[0].pk)
     survey, question = nps_survey(world)
-    answered(survey, question, at(3, 10, 12), 10)
+    march = wave(world, survey, "March", date(2026, 3, 1))
+    answered(survey, question, at(3, 10, 12), 10, in_wave=march)
     client = client_for("manager")
     with time_machine.travel(NOW, tick=False):
         client.get(reverse("home"))  # warm the session and the holiday cache
         cache.clear()  # every day's SLA figures counted afresh: the most queries the page makes
         with CaptureQueriesContext(connection) as few:
             client.get(reverse("home"))
-    _more_data(world, survey, question)
+    _more_data(world, survey, question, march)
     cache.clear()
     with time_machine.travel(NOW, tick=False), django_assert_num_queries(len(few)):
         response = client.get(reverse("home"))
     assert response.content.decode().count('class="nps-point"') == 3
-    # services (with their last stage), their count, moments, 3 health sources for the wheels, rank_moments (its
-    # moments and 3 health sources), SLA (policies, calendar: 2, cases per day; the stale days' cases and their
+    # services (with their last stage), their count, moments, rank_moments (its moments and 3 health sources, which
+    # colour the wheels too), SLA (policies, calendar: 2, cases per day; the stale days' cases and their
     # pauses), NPS trend, promise figures
     cache.clear()
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(18):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(15):
         build_dashboard(world.org)
     # with every day's SLA figures in the cache, the stale days' cases and pauses are not read
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(16):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(13):
         build_dashboard(world.org)
-    assert len(few) == 25  # the rest: session, user, staff profile, the page's badges and counters
+    assert len(few) == 22  # the rest: session, user, staff profile, the page's badges and counters
 
 
 def test_sla_figures_agree_with_the_case_reports_and_follow_changes(figures: World) -> None:
@@ -326,15 +336,14 @@ def test_sla_figures_agree_with_the_case_reports_and_follow_changes(figures: Wor
     assert {s.target: s for s in ours}["first_response"].decided >= 1
 
 
-def test_nps_chart_places_each_month_on_the_twelve_month_axis(figures: World) -> None:
+def test_nps_chart_places_the_waves_in_order(figures: World) -> None:
     with time_machine.travel(NOW, tick=False):
         d = build_dashboard(figures.org)
-    chart = nps_chart(d.nps_trend, d.nps_first_month)
+    chart = nps_chart(d.nps_trend)
     assert chart is not None
-    labels = [t.label for t in chart.x_ticks]
-    assert (len(labels), labels[0], labels[-1]) == (12, "05/25", "04/26")
+    assert [t.label for t in chart.x_ticks] == ["March", "April"]
     march, april = chart.points
-    assert march.x == chart.x_ticks[10].position and april.x == chart.x_ticks[11].position
+    assert march.x < april.x
     assert march.y < chart.zero_y  # 25 is above zero (smaller y)
     assert april.y == chart.zero_y  # 0
     assert march.y_high <= march.y <= march.y_low

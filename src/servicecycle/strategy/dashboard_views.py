@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "d": dashboard,
             "wheel": wheel,
             "periods": PERIODS,
-            "chart": nps_chart(dashboard.nps_trend, dashboard.nps_first_month),
+            "chart": nps_chart(dashboard.nps_trend),
         },
     )
 
@@ -78,7 +78,7 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
     summary.append([_("Promises kept (percent)"), _pct(d.promises.percent)])
     summary.append([_("Promises kept / broken"), f"{d.promises.kept} / {d.promises.broken}"])
     latest = d.nps_latest
-    summary.append([_("NPS, latest month"), _pct(latest.result.nps) if latest else None])
+    summary.append([_("NPS, latest wave"), _pct(latest.result.nps) if latest else None])
     summary.append([_("Active services"), d.service_count])
     tables = [ExportTable("summary", _("Summary"), [_("Figure"), _("Value")], summary)]
     tables.append(
@@ -100,9 +100,10 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
     tables.append(
         ExportTable(
             "nps",
-            _("NPS by month"),
+            _("NPS by wave"),
             [
-                _("Month"),
+                _("Wave"),
+                _("Starts on"),
                 _("Answers"),
                 _("Promoters"),
                 _("Passives"),
@@ -113,7 +114,8 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
             ],
             [
                 [
-                    m.month,
+                    m.label,
+                    m.starts_on,
                     m.result.n,
                     m.result.promoters,
                     m.result.passives,
@@ -144,7 +146,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, date):
-        return date_format(value, "YEAR_MONTH_FORMAT") if value.day == 1 else date_format(value, "SHORT_DATE_FORMAT")
+        return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, float):
         return number_format(value, 1 if value != int(value) or abs(value) > 1 else 3)
     return str(value)
@@ -206,7 +208,7 @@ def dashboard_xlsx_bytes(d: Dashboard) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True})
-    month = book.add_format({"num_format": "yyyy-mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
     for table in dashboard_tables(d):
         sheet = book.add_worksheet(table.name[:31])
         sheet.write_string(0, 0, table.title, bold)
@@ -218,7 +220,7 @@ def dashboard_xlsx_bytes(d: Dashboard) -> bytes:
                 if value is None:
                     sheet.write_blank(r, col, None)
                 elif isinstance(value, date):
-                    sheet.write_datetime(r, col, value, month)
+                    sheet.write_datetime(r, col, value, day)
                 elif isinstance(value, bool | int | float):
                     sheet.write_number(r, col, value)
                 else:
@@ -235,7 +237,7 @@ def _filename(d: Dashboard, extension: str) -> str:
 def dashboard_pdf(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures as a PDF (?days=30|90 as on the page)."""
     d = _dashboard(request)
-    chart = nps_chart(d.nps_trend, d.nps_first_month)
+    chart = nps_chart(d.nps_trend)
     svg = render_to_string("strategy/_nps_chart.svg", {"chart": chart, "standalone": True}) if chart else None
     response = HttpResponse(dashboard_pdf_bytes(d, svg), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(d, "pdf")}"'
