@@ -166,6 +166,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "people-course-create": ("GET", MANAGERS),
     "people-course-edit": ("GET", MANAGERS),
     "people-course-record": ("GET", MANAGERS),
+    "people-training-import": ("GET", MANAGERS),
     "people-training-overdue": ("GET", LEADS),
     "people-staff-training": ("GET", {"admin", "manager", "agent", "lead_other"}),  # the agent's own record
     "people-team-scorecard": ("GET", LEADS),
@@ -493,6 +494,7 @@ OBJECT_PAGES = [
         "people-courses",
         "people-course-create",
         "people-training-overdue",
+        "people-training-import",
         "people-team-scorecard",
         "people-pulse",
         "people-pulse-create",

@@ -3,6 +3,8 @@ in one transaction, with an entry in the audit trail."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -404,3 +406,136 @@ def answer_round(*, acting_user: Any, pulse: PulseRound, manager_id: Any, scores
         obj=pulse,
         changes={"manager": str(manager)},
     )
+
+
+# Import of completions ----------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("staff", "course", "completed_on", "score", "passed", "notes")
+MAX_IMPORT_ROWS = 5000
+MAX_REPORTED_ERRORS = 20
+_YES = {"yes", "y", "true", "1", "passed", "pass"}
+_NO = {"no", "n", "false", "0", "failed", "fail"}
+
+
+def _row_error(row: int, field: str, message: str) -> str:
+    return _("row %(row)s, %(field)s: %(message)s") % {"row": row, "field": field, "message": message}
+
+
+@transaction.atomic
+def import_completions(*, acting_user: Any, content: bytes) -> int:
+    """Record completions from a CSV file (columns staff = e-mail address, course = name, completed_on =
+    YYYY-MM-DD, and optional score, passed, notes). Every row is checked first; on any error nothing is saved
+    and the errors name the row and the column."""
+    staff = require(acting_user, MANAGE)
+    today = org_today(staff.organization)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed({"file": [_("The file is not UTF-8 text.")]}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    missing = [c for c in ("staff", "course", "completed_on") if c not in columns]
+    if missing:
+        raise ValidationFailed(
+            {"file": [_("The first row must name the columns %(columns)s.") % {"columns": ", ".join(IMPORT_COLUMNS)}]}
+        )
+    reader.fieldnames = columns
+    people = {
+        s.user.email.casefold(): s
+        for s in Staff.objects.filter(organization_id=staff.organization_id).select_related("user")
+        if s.user.email
+    }
+    courses = {c.name.casefold(): c for c in Course.objects.filter(organization_id=staff.organization_id)}
+    existing = set(
+        TrainingRecord.objects.filter(course__organization_id=staff.organization_id).values_list(
+            "staff_id", "course_id", "completed_on"
+        )
+    )
+    errors: list[str] = []
+    records: list[TrainingRecord] = []
+    seen: dict[tuple[int, int, date], int] = {}
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_IMPORT_ROWS:
+            errors.append(_("The file has more than %(n)s rows; split it.") % {"n": MAX_IMPORT_ROWS})
+            break
+        values = {k: (v or "").strip() for k, v in row.items() if k}
+        if not any(values.values()):
+            continue
+        person = people.get(values.get("staff", "").casefold())
+        if person is None:
+            errors.append(
+                _row_error(number, "staff", _("unknown staff member %(value)s") % {"value": values.get("staff")})
+            )
+        course = courses.get(values.get("course", "").casefold())
+        if course is None:
+            errors.append(_row_error(number, "course", _("unknown course %(value)s") % {"value": values.get("course")}))
+        day: date | None = None
+        try:
+            day = date.fromisoformat(values.get("completed_on", ""))
+        except ValueError:
+            errors.append(
+                _row_error(
+                    number,
+                    "completed_on",
+                    _("%(value)s is not a date (YYYY-MM-DD)") % {"value": values.get("completed_on")},
+                )
+            )
+        if day is not None and day > today:
+            errors.append(_row_error(number, "completed_on", _("is in the future")))
+            day = None
+        score: int | None = None
+        if values.get("score"):
+            try:
+                score = int(values["score"])
+            except ValueError:
+                score = -1
+            if not 0 <= score <= 100:
+                errors.append(_row_error(number, "score", _("give a whole percentage from 0 to 100")))
+        passed: bool | None = None
+        flag = values.get("passed", "").casefold()
+        if flag in _YES:
+            passed = True
+        elif flag in _NO:
+            passed = False
+        elif flag:
+            errors.append(
+                _row_error(number, "passed", _("%(value)s is not yes or no") % {"value": values.get("passed")})
+            )
+        notes = values.get("notes", "")
+        if len(notes) > 500:
+            errors.append(_row_error(number, "notes", _("at most 500 characters")))
+        if person is None or course is None or day is None:
+            continue
+        key = (person.pk, course.pk, day)
+        if key in existing:
+            errors.append(_row_error(number, "completed_on", _("already recorded for this person and course")))
+        elif key in seen:
+            errors.append(_row_error(number, "completed_on", _("repeats row %(row)s") % {"row": seen[key]}))
+        seen[key] = number
+        records.append(
+            TrainingRecord(
+                staff=person,
+                course=course,
+                completed_on=day,
+                score=score,
+                passed=passed,
+                notes=notes,
+                recorded_by=acting_user,
+            )
+        )
+    if errors:
+        shown = errors[:MAX_REPORTED_ERRORS]
+        if len(errors) > MAX_REPORTED_ERRORS:
+            shown.append(_("… and %(n)s more errors") % {"n": len(errors) - MAX_REPORTED_ERRORS})
+        raise ValidationFailed({"file": shown})
+    if not records:
+        raise ValidationFailed({"file": [_("The file has no rows to import.")]})
+    TrainingRecord.objects.bulk_create(records)
+    audit.record(
+        actor=acting_user,
+        organization_id=staff.organization_id,
+        verb="training.imported",
+        obj=staff,
+        changes={"records": len(records), "courses": sorted({r.course.name for r in records})},
+    )
+    return len(records)

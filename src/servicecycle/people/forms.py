@@ -94,3 +94,22 @@ class PulseAnswerForm(forms.Form):
 
     def question_fields(self) -> list[Any]:
         return [self[q.key] for q in PULSE_QUESTIONS]
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+class CompletionImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: staff (e-mail address), course (name), completed_on (YYYY-MM-DD), and optionally score "
+            "(0-100), passed (yes or no) and notes. Nothing is saved unless every row is right."
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload

@@ -12,6 +12,7 @@ urlpatterns = [
     path("training/courses/new/", views.course_create, name="people-course-create"),
     path("training/courses/<int:pk>/edit/", views.course_edit, name="people-course-edit"),
     path("training/courses/<int:pk>/record/", views.course_record, name="people-course-record"),
+    path("training/import/", views.training_import, name="people-training-import"),
     path("training/overdue/", views.training_overdue, name="people-training-overdue"),
     path("training/staff/<int:pk>/", views.staff_training, name="people-staff-training"),
     path("scorecards/", views.team_scorecard, name="people-team-scorecard"),

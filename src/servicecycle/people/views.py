@@ -25,7 +25,14 @@ from servicecycle.people.content import (
     PULSE_QUESTIONS,
     SCORE_MAX,
 )
-from servicecycle.people.forms import CandidateForm, CompletionForm, CourseForm, PulseAnswerForm, RoundForm
+from servicecycle.people.forms import (
+    CandidateForm,
+    CompletionForm,
+    CompletionImportForm,
+    CourseForm,
+    PulseAnswerForm,
+    RoundForm,
+)
 from servicecycle.people.models import Course, PulseRound
 
 STAFF_PER_PAGE = 50
@@ -237,6 +244,24 @@ def course_record(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("people-courses")
     return render(request, "people/course_record.html", {"form": form, "course": course})
+
+
+@staff_required("people.manage")
+def training_import(request: HttpRequest) -> HttpResponse:
+    """Record many completions at once from a CSV file."""
+    form = CompletionImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = actions.import_completions(acting_user=request.user, content=form.cleaned_data["file"].read())
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)s completion imported.", "%(n)s completions imported.", count) % {"n": count},
+            )
+            return redirect("people-courses")
+    return render(request, "people/training_import.html", {"form": form})
 
 
 @staff_required("people.view")
