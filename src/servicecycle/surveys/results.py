@@ -371,8 +371,32 @@ def comments(survey: Survey, filters: Filters, question_id: int | None, search: 
     """
     text_questions = Question.objects.filter(survey=survey, kind=K.TEXT)
     if question_id:
+        # one question: an equality, so the index hands the page over already in order
+        answers = Answer.objects.filter(question_id=question_id, question__in=text_questions)
+    else:
+        answers = Answer.objects.filter(question__in=text_questions)
+    return _narrowed(answers, filters, search)
+
+
+def _text_questions(survey: Survey, question_id: int | None) -> list[int]:
+    text_questions = Question.objects.filter(survey=survey, kind=K.TEXT)
+    if question_id:
         text_questions = text_questions.filter(pk=question_id)
-    answers = Answer.objects.filter(question__in=text_questions.values("pk"), text__isnull=False)
+    return list(text_questions.values_list("pk", flat=True))
+
+
+def _comments(text_ids: list[int], filters: Filters, search: str) -> QuerySet[Answer]:
+    # one question: an equality, so the index hands the page over already in order (an IN list would sort them all)
+    answers = (
+        Answer.objects.filter(question_id=text_ids[0])
+        if len(text_ids) == 1
+        else Answer.objects.filter(question_id__in=text_ids)
+    )
+    return _narrowed(answers, filters, search)
+
+
+def _narrowed(answers: QuerySet[Answer], filters: Filters, search: str) -> QuerySet[Answer]:
+    answers = answers.filter(text__isnull=False)
     if filters.wave is not None:
         answers = answers.filter(response__wave=filters.wave)
     if filters.service is not None:
@@ -408,14 +432,10 @@ def counted_comments(
     survey: Survey, filters: Filters, question_id: int | None, search: str
 ) -> QuerySet[Answer] | CountedComments:
     """``comments``; without a word searched its count comes from the summary (one text answer per response)."""
-    answers = comments(survey, filters, question_id, search)
+    text_ids = _text_questions(survey, question_id)
+    answers = _comments(text_ids, filters, search)
     if search:
         return answers
-    text_ids = list(
-        Question.objects.filter(survey=survey, kind=K.TEXT, **({"pk": question_id} if question_id else {})).values_list(
-            "pk", flat=True
-        )
-    )
     rows = SurveyFigure.objects.filter(survey_id=survey.pk, question_id__in=text_ids, value=SurveyFigure.ANSWERED)
     if filters.wave is not None:
         rows = rows.filter(wave_id=filters.wave.pk)
