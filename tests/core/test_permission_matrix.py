@@ -448,6 +448,8 @@ OBJECT_PAGES = [
     if n
     not in {
         "home",
+        "dashboard-pdf",
+        "dashboard-xlsx",
         "audit-log",
         "notifications",
         "notifications-read",
