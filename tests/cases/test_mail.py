@@ -85,6 +85,8 @@ def test_public_reply_reaches_the_customer_threaded_by_reference(
     world: World, spanish_customer: Customer, smtp: Inbox, run_tasks: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     case = builders.to_investigating(world, _case(world, spanish_customer))
+    run_tasks()  # the acknowledgement of receipt, queued with the case
+    smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_message(acting_user=world.agent.user, case=case, kind="internal_note", body="Check the van log.")
         reply = actions.add_message(
@@ -125,6 +127,8 @@ def test_reopening_tells_the_customer(
     world: World, spanish_customer: Customer, smtp: Inbox, run_tasks: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     case = builders.closed(world, _case(world, spanish_customer))
+    run_tasks()  # the mail of receipt and closing, queued with those steps
+    smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.reopen(acting_user=world.agent.user, case=case, reason="The customer says the refund never came.")
     run_tasks()

@@ -452,6 +452,8 @@ def test_a_new_date_recovery_is_told_to_the_customer(
             )
         assert raised.value.field == "new_due_at"
         _unchanged(promise)
+        run_tasks()  # what was queued with the promise and its breaking
+        mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             promise = actions.record_recovery(
                 acting_user=world.agent.user,

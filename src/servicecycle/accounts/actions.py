@@ -122,8 +122,15 @@ def update_organization(*, acting_user: Any, organization: Organization, **chang
     return organization
 
 
+def settings_changed(organization: Organization) -> None:
+    """Stamp a change of the organization's calendar or SLA settings (see Organization.settings_stamp)."""
+    organization.settings_stamp = secrets.randbits(62)
+    Organization.objects.filter(pk=organization.pk).update(settings_stamp=organization.settings_stamp)
+
+
 def _clock_changed(organization: Organization, *, time_zone_changed: bool = False) -> None:
     """Tell the apps that keep business-time deadlines or per-day figures (cases, promises) to recompute them."""
+    settings_changed(organization)
     events.clock_changed.send(sender=Organization, organization=organization, time_zone_changed=time_zone_changed)
 
 

@@ -27,6 +27,11 @@ class Organization(models.Model):
     holiday_subdivision = models.CharField(_("region"), max_length=10, blank=True)
     default_language = models.CharField(_("default language"), max_length=5, choices=LANGUAGE_CHOICES, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
+    # a new random value with every change to how business time is counted (hours, dates, time zone, holidays)
+    # or to the SLA policies: each process keys its copy of the calendar and policies on it (cases.sla), so a
+    # change made in one process is seen by the next request in every other. Random rather than counted, so a
+    # rolled-back change never shares its stamp with a later one.
+    settings_stamp = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -17,10 +17,12 @@ remembers that the current target's warning was recorded, across a pause (while 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from servicecycle.accounts.models import Organization
+from servicecycle.accounts.models import CalendarDate, Organization, WorkingInterval
 from servicecycle.cases.models import Case, CasePause, SlaPolicy, SlaState, SlaTarget
 from servicecycle.core import clock
 
@@ -28,21 +30,48 @@ TARGET_ORDER = (SlaTarget.ACKNOWLEDGEMENT, SlaTarget.FIRST_RESPONSE, SlaTarget.R
 SLA_FIELDS = ("sla_target", "warn_at", "due_at", "sla_state", "sla_warned")
 
 
-def calendar_for(organization: Organization) -> clock.Calendar:
-    """The organization's working calendar: weekly intervals, time zone, public holidays and own dates."""
-    return clock.calendar_from_rows(
+# The calendar and the SLA policies are read on every intake and every deadline computation but change rarely:
+# each process keeps them per organization and settings stamp (renewed by every change to either, see
+# Organization.settings_stamp). The creation instant is part of the key, so a new organization that reuses
+# an id (a rolled-back test, a restored database) never meets an older one's copy.
+_SETTINGS_CACHE = 512
+
+
+def _key(organization: Organization) -> tuple[Any, ...]:
+    return (
+        organization.pk,
+        organization.created_at,
+        organization.settings_stamp,
         organization.time_zone,
-        organization.working_intervals.values_list("weekday", "opens", "closes"),
         organization.holiday_country,
         organization.holiday_subdivision,
-        organization.calendar_dates.values_list("date", "kind"),
     )
 
 
+@functools.lru_cache(maxsize=_SETTINGS_CACHE)
+def _calendar(key: tuple[Any, ...]) -> clock.Calendar:
+    organization_id, _created, _stamp, time_zone, country, subdivision = key
+    return clock.calendar_from_rows(
+        time_zone,
+        WorkingInterval.objects.filter(organization_id=organization_id).values_list("weekday", "opens", "closes"),
+        country,
+        subdivision,
+        CalendarDate.objects.filter(organization_id=organization_id).values_list("date", "kind"),
+    )
+
+
+@functools.lru_cache(maxsize=_SETTINGS_CACHE)
+def _policies(key: tuple[Any, ...]) -> dict[tuple[str, str], SlaPolicy]:
+    return {(p.kind, p.priority): p for p in SlaPolicy.objects.filter(organization_id=key[0])}
+
+
+def calendar_for(organization: Organization) -> clock.Calendar:
+    """The organization's working calendar: weekly intervals, time zone, public holidays and own dates."""
+    return _calendar(_key(organization))
+
+
 def policy_for(case: Case) -> SlaPolicy | None:
-    return SlaPolicy.objects.filter(
-        organization_id=case.organization_id, kind=case.kind, priority=case.priority
-    ).first()
+    return _policies(_key(case.organization)).get((case.kind, case.priority))
 
 
 def pauses_of(case: Case) -> list[tuple[datetime, datetime | None]]:

@@ -1,9 +1,9 @@
 """Telling people: email to customers and staff, and the bell in the header for staff, each in their own language.
 
 Mail is rendered when the change is made (in the recipient's language, from ``templates/mail/<name>_subject.txt``
-and ``<name>.txt``) and handed to the background worker only once the transaction commits, so a rolled-back
-change never sends anything and a slow mail server never slows a page. Delivery goes through the backend that
-``EMAIL_URL`` configures.
+and ``<name>.txt``) and queued for the background worker in the same transaction (``core.outbox``), so a
+rolled-back change never sends anything, a committed one always does, and a slow mail server never slows a
+page. Delivery goes through the backend that ``EMAIL_URL`` configures.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
 from servicecycle.accounts.models import Staff
+from servicecycle.core import outbox
 from servicecycle.core.models import Notification
 
 log = logging.getLogger(__name__)
@@ -51,15 +51,13 @@ def send_mail(
     headers: Mapping[str, str] | None = None,
     reply_to: list[str] | None = None,
 ) -> None:
-    """Render ``mail/<name>`` in ``language`` now and queue it for delivery when the transaction commits."""
+    """Render ``mail/<name>`` in ``language`` now and queue its delivery with the current transaction."""
     recipients = [to] if isinstance(to, str) else [address for address in to if address]
     if not recipients:
         return
     subject, body = render_mail(name, context, language)
     extra = dict(headers or {})
-    transaction.on_commit(
-        lambda: deliver_mail.enqueue(to=recipients, subject=subject, body=body, headers=extra, reply_to=reply_to)
-    )
+    outbox.enqueue(deliver_mail, to=recipients, subject=subject, body=body, headers=extra, reply_to=reply_to)
 
 
 def staff_language(staff: Staff) -> str:

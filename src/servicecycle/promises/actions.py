@@ -40,7 +40,7 @@ from servicecycle.cases.actions.deadlines import managers_of
 from servicecycle.cases.models import Case
 from servicecycle.cases.sla import calendar_for
 from servicecycle.catalog.models import Service
-from servicecycle.core import audit, clock, events
+from servicecycle.core import audit, clock, events, outbox
 from servicecycle.core.changes import check_version, hash_token
 from servicecycle.core.changes import fingerprint as payload_fingerprint
 from servicecycle.core.errors import Conflict, DomainError, PermissionDenied
@@ -283,18 +283,13 @@ def _audit(acting_user: Any, promise: Promise, verb: str, changes: dict[str, Any
 
 
 def schedule_check(promise: Promise) -> None:
-    """After commit, queue the deadline task for the promise's next instant (confirmation target, risk, due)."""
+    """Queue (with the change) the deadline task for the promise's next instant (confirmation target, risk, due)."""
     when = next_check_at(promise)
     if when is None:
         return
-    promise_id = promise.pk
+    from servicecycle.promises.tasks import check_promise
 
-    def enqueue() -> None:
-        from servicecycle.promises.tasks import check_promise
-
-        check_promise.using(run_after=when).enqueue(promise_id)
-
-    transaction.on_commit(enqueue)
+    outbox.enqueue(check_promise, promise.pk, run_after=when)
 
 
 def next_check_at(promise: Promise) -> datetime | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from servicecycle.accounts.models import Staff
 from servicecycle.accounts.permissions import require
 from servicecycle.cases import sla
 from servicecycle.cases.models import Case, Status
-from servicecycle.core import audit
+from servicecycle.core import audit, outbox
 from servicecycle.core.errors import DomainError
 
 OPEN = frozenset(Case.OPEN_STATUSES)
@@ -113,15 +112,10 @@ def save_step(
 
 
 def schedule_check(case: Case, before: datetime | None) -> None:
-    """After commit, queue the deadline task for the case's next warning or due instant when that instant moved."""
+    """Queue (with the change) the deadline task for the case's next warning or due instant when it moved."""
     when = sla.next_check_at(case)
     if when is None or when == before:
         return
-    case_id = case.pk
+    from servicecycle.cases.tasks import check_case_deadline
 
-    def enqueue() -> None:
-        from servicecycle.cases.tasks import check_case_deadline
-
-        check_case_deadline.using(run_after=when).enqueue(case_id)
-
-    transaction.on_commit(enqueue)
+    outbox.enqueue(check_case_deadline, case.pk, run_after=when)

@@ -3,11 +3,14 @@ configuration cases rely on: categories and SLA policies."""
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ParamSpec
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -16,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicecycle.accounts.actions import settings_changed
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Team
 from servicecycle.accounts.permissions import require
 from servicecycle.cases import mail, sla
@@ -127,7 +131,7 @@ def currency(value: Any, field: str) -> str:
 
 def _next_reference(organization: Organization, received_at: datetime) -> str:
     """Allocate the next number of the organization's local year; the row lock makes concurrent intakes queue."""
-    year = timezone.localtime(received_at, sla.calendar_for(organization).zone).year
+    year = timezone.localtime(received_at, ZoneInfo(organization.time_zone)).year
     number = _bump_sequence(organization.pk, year)
     if number is None:
         try:
@@ -156,6 +160,35 @@ def _bump_sequence(organization_id: int, year: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+P = ParamSpec("P")
+
+
+class _KeyTaken(Exception):
+    """The idempotency key was committed by a concurrent request between our look-up and our insert."""
+
+    def __init__(self, organization: Organization, key: str, fingerprint: str) -> None:
+        super().__init__(key)
+        self.organization, self.key, self.fingerprint = organization, key, fingerprint
+
+
+def _settle_key_race(action: Callable[P, CreatedCase]) -> Callable[P, CreatedCase]:
+    """Answer a lost idempotency race with the case the other request created, once ``action``'s transaction is
+    rolled back (the insert needs no savepoint of its own: two round trips less on every intake)."""
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> CreatedCase:
+        try:
+            return action(*args, **kwargs)
+        except _KeyTaken as taken:
+            existing = _existing(taken.organization, taken.key, taken.fingerprint)
+            if existing is None:  # the insert failed for another reason
+                raise taken.__cause__ from None  # type: ignore[misc]
+            return CreatedCase(case=existing, status_token=None, created=False)
+
+    return run
+
+
+@_settle_key_race
 @transaction.atomic
 def create_case(
     *,
@@ -288,14 +321,11 @@ def create_case(
     case.reference = _next_reference(organization, received_at)
     sla.apply_deadlines(case, now)
     try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError:
-        # the same key was used by a concurrent request that committed first
-        existing = _existing(organization, key, fingerprint) if key is not None else None
-        if existing is None:
+        case.save()
+    except IntegrityError as exc:
+        if key is None:
             raise
-        return CreatedCase(case=existing, status_token=None, created=False)
+        raise _KeyTaken(organization, key, fingerprint) from exc  # another request committed this key first
     audit.record(
         actor=acting_user,
         organization_id=organization.pk,
@@ -425,6 +455,7 @@ def set_sla_policy(
         obj=policy,
         changes=changed,
     )
+    settings_changed(staff.organization)
     from servicecycle.cases.actions.deadlines import recompute_open_deadlines
 
     recompute_open_deadlines(staff.organization, kind=kind, priority=priority)
