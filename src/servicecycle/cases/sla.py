@@ -70,6 +70,11 @@ def calendar_for(organization: Organization) -> clock.Calendar:
     return _calendar(_key(organization))
 
 
+def policies_for(organization: Organization) -> list[SlaPolicy]:
+    """Every SLA policy of the organization."""
+    return list(_policies(_key(organization)).values())
+
+
 def policy_for(case: Case) -> SlaPolicy | None:
     return _policies(_key(case.organization)).get((case.kind, case.priority))
 

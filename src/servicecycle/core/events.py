@@ -1,7 +1,8 @@
 """Signals other apps listen to, so the app where something happens needs to know nothing of who reacts.
 
 Each is sent by the action inside its transaction, after the change is saved; a receiver that wants to act
-in the background queues its task with ``transaction.on_commit`` (so a rolled-back change triggers nothing).
+in the background queues its task with ``core.outbox.enqueue``, in the same transaction (so a rolled-back
+change triggers nothing).
 
 - ``case_closed``: a case was closed; ``case`` is the Case.
 - ``promise_kept``: a promise to a customer was marked as kept; ``promise`` is the Promise.

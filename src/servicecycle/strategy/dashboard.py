@@ -27,7 +27,6 @@ What it shows and where each figure comes from:
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from django.utils import timezone
 from servicecycle.accounts.models import Organization
 from servicecycle.analytics.charts import STAGE_COLOURS
 from servicecycle.analytics.methods.nps import NPSResult, nps_from_counts
+from servicecycle.cases import sla
 from servicecycle.cases.models import CasePause, SlaPolicy
 from servicecycle.cases.reports import ReportFilters, SlaCompliance, cases_in, local_today
 from servicecycle.cases.sla import TARGET_ORDER
@@ -202,24 +202,11 @@ class SlaDay:
     recount_at: datetime | None  # the earliest due instant of a running target: the day is stale from then on
 
 
-def _sla_config(organization: Organization) -> tuple[str, list[SlaPolicy], list[Any], list[Any]]:
-    """The policies and calendar rows (three queries) and a digest of them for the cache key."""
-    policies = list(SlaPolicy.objects.filter(organization=organization).order_by("kind", "priority"))
-    intervals = list(
-        organization.working_intervals.order_by("weekday", "opens").values_list("weekday", "opens", "closes")
-    )
-    dates = list(organization.calendar_dates.order_by("date").values_list("date", "kind"))
-    config = repr(
-        (
-            organization.time_zone,
-            organization.holiday_country,
-            organization.holiday_subdivision,
-            [(p.kind, p.priority, [p.minutes_for(t) for t in TARGET_ORDER]) for p in policies],
-            intervals,
-            dates,
-        )
-    )
-    return hashlib.blake2b(config.encode(), digest_size=12).hexdigest(), policies, intervals, dates
+def _sla_config(organization: Organization) -> tuple[str, list[SlaPolicy], clock.Calendar]:
+    """The policies and calendar (each process keeps them, see cases.sla) and the part of the cache key that
+    names them: the organization's settings stamp, renewed by every change to either."""
+    key = f"{organization.created_at.timestamp()}-{organization.settings_stamp}"
+    return key, sla.policies_for(organization), sla.calendar_for(organization)
 
 
 def _count_days(
@@ -313,11 +300,11 @@ def sla_compliance(
 ) -> tuple[tuple[SlaCompliance, ...], bool]:
     """SLA compliance per target over the cases received on the local days start..end, and whether any policy is
     set. Each day's counts come from the cache while the day's cases, the policies and the calendar are unchanged
-    and no running target of the day has fallen due; the other days are counted again. Queries: three for the
-    policies and calendar, one for the days' case counts and last updates, and, when a day must be counted, two
-    more (its cases and their pauses) and the holidays the calendar needs."""
+    and no running target of the day has fallen due; the other days are counted again. Queries: none for the
+    policies and calendar while this process has them (else three), one for the days' case counts and last
+    updates, and, when a day must be counted, two more (its cases and their pauses)."""
     now = now or timezone.now()
-    digest, policies, intervals, dates = _sla_config(organization)
+    digest, policies, calendar = _sla_config(organization)
     zone = zone_of(organization)
     seen = {
         row["day"]: (row["n"], row["last"])
@@ -342,9 +329,6 @@ def sla_compliance(
         else:
             stale.append(day)
     if stale and policies:
-        calendar = clock.calendar_from_rows(
-            organization.time_zone, intervals, organization.holiday_country, organization.holiday_subdivision, dates
-        )
         fresh = _count_days(organization, stale, policies, calendar, now)
         cache.set_many({keys[day]: entry for day, entry in fresh.items()}, SLA_CACHE_SECONDS)
         found.update(fresh)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from servicecycle.cases.actions.intake import create_case
 from servicecycle.cases.models import Case, Kind
 from servicecycle.catalog.models import Service
-from servicecycle.core import audit
+from servicecycle.core import audit, outbox
 from servicecycle.surveys.models import Answer, Question, Response, text_in
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,12 @@ K = Question.Kind
 
 
 def schedule_follow_up(response: Response) -> None:
-    """After the response commits, queue the check (only responses of a known customer can be followed up)."""
+    """Queue the check with the response (only responses of a known customer can be followed up)."""
     if response.customer_id is None:
         return
-    response_id = response.pk
+    from servicecycle.surveys.tasks import follow_up_response
 
-    def enqueue() -> None:
-        from servicecycle.surveys.tasks import follow_up_response
-
-        follow_up_response.enqueue(response_id=response_id)
-
-    transaction.on_commit(enqueue)
+    outbox.enqueue(follow_up_response, response_id=response.pk)
 
 
 def unhappy_answers(response: Response) -> list[Answer]:

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from servicecycle.accounts.models import Customer
 from servicecycle.accounts.permissions import require
 from servicecycle.catalog.models import Service
-from servicecycle.core import audit
+from servicecycle.core import audit, outbox
 from servicecycle.core.changes import check_version
 from servicecycle.core.errors import NotFound
 from servicecycle.core.notify import absolute_url, send_mail
@@ -260,18 +260,16 @@ def start_round(
     survey_id, chosen_wave = survey.pk, wave.pk if wave else None
     customer_ids, addresses = plan.customer_ids, plan.emails
 
-    def enqueue() -> None:
-        from servicecycle.surveys.tasks import send_invitation_round
+    from servicecycle.surveys.tasks import send_invitation_round
 
-        send_invitation_round.enqueue(
-            survey_id=survey_id,
-            wave_id=chosen_wave,
-            round_key=round_key,
-            customer_ids=customer_ids,
-            emails=addresses,
-        )
-
-    transaction.on_commit(enqueue)
+    outbox.enqueue(
+        send_invitation_round,
+        survey_id=survey_id,
+        wave_id=chosen_wave,
+        round_key=round_key,
+        customer_ids=customer_ids,
+        emails=addresses,
+    )
     return plan
 
 
@@ -425,15 +423,10 @@ def schedule_event_invitations(
     survey_ids = surveys_for_event(organization_id, trigger, service_id)
     if not survey_ids:
         return
-    customer_id = customer.pk
+    from servicecycle.surveys.tasks import invite_after_event
 
-    def enqueue() -> None:
-        from servicecycle.surveys.tasks import invite_after_event
-
-        for survey_id in survey_ids:
-            invite_after_event.enqueue(survey_id=survey_id, customer_id=customer_id, source=source)
-
-    transaction.on_commit(enqueue)
+    for survey_id in survey_ids:
+        outbox.enqueue(invite_after_event, survey_id=survey_id, customer_id=customer.pk, source=source)
 
 
 def on_case_closed(sender: Any, case: Any, **kwargs: Any) -> None:
