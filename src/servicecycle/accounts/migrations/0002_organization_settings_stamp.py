@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='settings_stamp',
+            model_name="organization",
+            name="settings_stamp",
             field=models.BigIntegerField(default=0, editable=False),
         ),
     ]
