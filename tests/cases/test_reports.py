@@ -310,7 +310,7 @@ def test_page_query_count_is_pinned_and_independent_of_the_number_of_cases(
     _closed_and_rated(world, at(16, 10), 5)
     with django_assert_num_queries(len(few)):
         page_client.get(url)
-    assert len(few) == 20
+    assert len(few) == 18  # the calendar and policies are the process's copy (cases.sla)
 
 
 @pytest.mark.parametrize("name", ["volume-channel", "volume-moment", "handling-times", "sla", "csat", "pareto"])

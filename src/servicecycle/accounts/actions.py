@@ -25,6 +25,7 @@ from servicecycle.accounts.models import (
     Staff,
     Team,
     WorkingInterval,
+    new_settings_stamp,
 )
 from servicecycle.accounts.permissions import require
 from servicecycle.core import audit, events
@@ -124,7 +125,7 @@ def update_organization(*, acting_user: Any, organization: Organization, **chang
 
 def settings_changed(organization: Organization) -> None:
     """Stamp a change of the organization's calendar or SLA settings (see Organization.settings_stamp)."""
-    organization.settings_stamp = secrets.randbits(62)
+    organization.settings_stamp = new_settings_stamp()
     Organization.objects.filter(pk=organization.pk).update(settings_stamp=organization.settings_stamp)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -17,6 +18,10 @@ def validate_time_zone(value: str) -> None:
 LANGUAGE_CHOICES = [("en", _("English")), ("ru", _("Russian")), ("ms", _("Malay")), ("es", _("Spanish"))]
 
 
+def new_settings_stamp() -> int:
+    return secrets.randbits(62)
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
@@ -29,9 +34,9 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # a new random value with every change to how business time is counted (hours, dates, time zone, holidays)
     # or to the SLA policies: each process keys its copy of the calendar and policies on it (cases.sla), so a
-    # change made in one process is seen by the next request in every other. Random rather than counted, so a
-    # rolled-back change never shares its stamp with a later one.
-    settings_stamp = models.BigIntegerField(default=0, editable=False)
+    # change made in one process is seen by the next request in every other. Random rather than counted (and
+    # from creation on), so neither a rolled-back change nor a new organization that reuses an id shares a stamp.
+    settings_stamp = models.BigIntegerField(default=new_settings_stamp, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -32,15 +32,14 @@ SLA_FIELDS = ("sla_target", "warn_at", "due_at", "sla_state", "sla_warned")
 
 # The calendar and the SLA policies are read on every intake and every deadline computation but change rarely:
 # each process keeps them per organization and settings stamp (renewed by every change to either, see
-# Organization.settings_stamp). The creation instant is part of the key, so a new organization that reuses
-# an id (a rolled-back test, a restored database) never meets an older one's copy.
+# Organization.settings_stamp, random from the organization's creation on, so a new organization that reuses an
+# id (a rolled-back test, a restored database) never meets an older one's copy).
 _SETTINGS_CACHE = 512
 
 
 def _key(organization: Organization) -> tuple[Any, ...]:
     return (
         organization.pk,
-        organization.created_at,
         organization.settings_stamp,
         organization.time_zone,
         organization.holiday_country,
@@ -50,7 +49,7 @@ def _key(organization: Organization) -> tuple[Any, ...]:
 
 @functools.lru_cache(maxsize=_SETTINGS_CACHE)
 def _calendar(key: tuple[Any, ...]) -> clock.Calendar:
-    organization_id, _created, _stamp, time_zone, country, subdivision = key
+    organization_id, _stamp, time_zone, country, subdivision = key
     return clock.calendar_from_rows(
         time_zone,
         WorkingInterval.objects.filter(organization_id=organization_id).values_list("weekday", "opens", "closes"),

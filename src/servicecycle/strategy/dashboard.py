@@ -205,7 +205,7 @@ class SlaDay:
 def _sla_config(organization: Organization) -> tuple[str, list[SlaPolicy], clock.Calendar]:
     """The policies and calendar (each process keeps them, see cases.sla) and the part of the cache key that
     names them: the organization's settings stamp, renewed by every change to either."""
-    key = f"{organization.created_at.timestamp()}-{organization.settings_stamp}"
+    key = str(organization.settings_stamp)
     return key, sla.policies_for(organization), sla.calendar_for(organization)
 
 
