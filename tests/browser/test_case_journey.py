@@ -87,7 +87,7 @@ def test_customer_complains_in_spanish_agent_resolves_customer_rates(
     agent.get_by_label("Email").fill("agente@mueblessol.test")
     agent.get_by_label("Password").fill(PASSWORD)
     agent.get_by_role("button", name="Sign in").click()
-    agent.get_by_role("link", name="Cases", exact=True).click()
+    agent.get_by_role("banner").get_by_role("link", name="Cases", exact=True).click()
     expect(agent.locator("table[data-inbox]")).to_contain_text(reference)
     shot_page(agent, "case-03-inbox")
 

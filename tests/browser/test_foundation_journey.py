@@ -42,7 +42,7 @@ def test_manager_maps_a_cycle_and_switches_to_russian(
     expect(page.get_by_role("heading", name=re.compile("Brickworks"))).to_be_visible()
     shot("foundation-02-overview-empty")
 
-    page.get_by_role("link", name="Services", exact=True).click()
+    page.get_by_role("banner").get_by_role("link", name="Services", exact=True).click()
     page.get_by_role("button", name="New service").click()
     page.get_by_label("Name").fill("Bulk delivery")
     page.get_by_label("Category").fill("Logistics")

@@ -62,7 +62,7 @@ def test_warehouse_transfer_is_declined_answered_live_given_broken_and_recovered
 
     # 1. the seller drafts the promise and asks the warehouse
     _sign_in(page, base, "seller@brickworks.test")
-    page.get_by_role("link", name="Promises", exact=True).click()
+    page.get_by_role("banner").get_by_role("link", name="Promises", exact=True).click()
     expect(page.get_by_role("heading", name="Promises")).to_be_visible()
     _shot(page, "01-empty-list")
     page.get_by_role("button", name="New promise").click()

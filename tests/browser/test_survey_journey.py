@@ -48,7 +48,7 @@ def test_survey_built_in_two_languages_answered_in_malay_on_a_phone(
     page.get_by_role("button", name="Sign in").click()
 
     # build: an empty survey in English and Malay
-    page.get_by_role("link", name="Surveys", exact=True).click()
+    page.get_by_role("banner").get_by_role("link", name="Surveys", exact=True).click()
     page.get_by_role("button", name="New survey").click()
     page.get_by_label("An empty survey").check()
     page.get_by_label("Title").fill("Delivery survey")
