@@ -36,15 +36,16 @@ def pulse(w: World, title: str = "Spring pulse") -> PulseRound:
 
 
 def matrix_url(name: str, w: World) -> tuple[dict[str, Any], dict[str, Any]]:
-    """URL arguments and POST data of a people page for the permission matrix."""
+    """URL arguments and POST data of a people page for the permission matrix (one object of each kind per
+    world: the security sweep asks for every page of the same world)."""
     if name in ("people-candidate-detail", "people-candidate-delete"):
-        return {"pk": candidate(w).pk}, {}
+        return {"pk": (Candidate.objects.filter(organization=w.org).first() or candidate(w)).pk}, {}
     if name in ("people-course-edit", "people-course-record"):
-        return {"pk": course(w).pk}, {}
+        return {"pk": (Course.objects.filter(organization=w.org).first() or course(w)).pk}, {}
     if name in ("people-staff-training", "people-scorecard"):
         return {"pk": w.agent.pk}, {}
     if name in ("people-pulse-detail", "people-pulse-answer", "people-pulse-close"):
-        return {"pk": pulse(w).pk}, {}
+        return {"pk": (PulseRound.objects.filter(organization=w.org).first() or pulse(w)).pk}, {}
     return {}, {}
 
 
