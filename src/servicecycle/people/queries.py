@@ -18,7 +18,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from scipy import stats
 
 from servicecycle.accounts.models import Organization, Role, Staff
 from servicecycle.accounts.permissions import staff_of, team_ids
@@ -417,6 +416,8 @@ def _question_result(text: str, values: list[int]) -> QuestionResult:
     if n < 2:
         return QuestionResult(text, mean, None, None, None)
     sd = statistics.stdev(values)
+    from scipy import stats  # here, not at module level: importing scipy.stats added ~3 s to every start-up
+
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     return QuestionResult(text, mean, sd, max(1.0, mean - half), min(5.0, mean + half))
 
