@@ -296,15 +296,16 @@ def test_query_count_is_pinned_and_independent_of_the_amount_of_data(
     assert response.content.decode().count('class="nps-point"') == 3
     # services (with their last stage), their count, moments, rank_moments (its moments and 3 health sources, which
     # colour the wheels too), SLA (cases per day; the stale days' cases and their pauses; the policies and the
-    # calendar are kept by the process for the organization's settings stamp), NPS trend, promise figures
+    # calendar are kept by the process for the organization's settings stamp), NPS trend (counts, wave names),
+    # promise figures
     world.org.refresh_from_db()  # the settings stamp the policy change gave it, as a request would read it
     cache.clear()
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(12):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(13):
         build_dashboard(world.org)
     # with every day's SLA figures in the cache, the stale days' cases and pauses are not read
-    with time_machine.travel(NOW, tick=False), django_assert_num_queries(10):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(11):
         build_dashboard(world.org)
-    assert len(few) == 19  # the rest: session, user, staff profile, the page's badges and counters
+    assert len(few) == 20  # the rest: session, user, staff profile, the page's badges and counters
 
 
 def test_sla_figures_agree_with_the_case_reports_and_follow_changes(figures: World) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import altair as alt
 import vl_convert as vlc
 
 from servicecycle.analytics.methods.drivers import DriversResult
@@ -39,6 +38,8 @@ STAGE_COLOURS = {
 
 def ipa_chart(result: IPAResult, title: str = "Importance-performance") -> Spec:
     """Scatter of attributes with crosshair rules and the four quadrant labels."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     rows = [
         {
             "attribute": a.name,
@@ -97,6 +98,8 @@ def ipa_chart(result: IPAResult, title: str = "Importance-performance") -> Spec:
 
 def competitor_gap_chart(result: IPAResult, title: str = "Performance gap to the competitor") -> Spec:
     """Bars of our performance minus the competitor's, per attribute (needs competitor data)."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     rows = [{"attribute": a.name, "gap": a.gap} for a in result.attributes if a.gap is not None]
     if not rows:
         raise ValueError("no attribute has competitor data, so there is no gap to chart")
@@ -116,6 +119,8 @@ def competitor_gap_chart(result: IPAResult, title: str = "Performance gap to the
 
 def servqual_chart(result: ServqualResult, title: str = "Expectation and perception by dimension") -> Spec:
     """Grouped bars of mean expectation and perception per SERVQUAL dimension."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     rows = []
     for name in result.dimensions:
         rows.append({"dimension": name, "measure": "Expectation", "score": result.expectations[name]})
@@ -137,6 +142,8 @@ def servqual_chart(result: ServqualResult, title: str = "Expectation and percept
 
 def drivers_chart(result: DriversResult, title: str = "Key drivers (share of explained variance)") -> Spec:
     """Horizontal bars of each driver's share of R^2, largest first."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     rows = [{"driver": d.name, "share": d.share or 0.0, "weight": d.weight} for d in result.drivers]
     chart = (
         alt.Chart(alt.Data(values=rows))
@@ -153,6 +160,8 @@ def drivers_chart(result: DriversResult, title: str = "Key drivers (share of exp
 
 def nps_trend_chart(waves: Sequence[tuple[str, NPSResult]], title: str = "Net Promoter Score by wave") -> Spec:
     """NPS per wave (in the given order) with its 95 % interval as a band."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     if not waves:
         raise ValueError("the NPS trend needs at least one wave")
     order = [label for label, _ in waves]
@@ -172,6 +181,8 @@ def nps_trend_chart(waves: Sequence[tuple[str, NPSResult]], title: str = "Net Pr
 
 def lifecycle_chart(result: LifecycleResult, title: str = "Demand and life-cycle stage") -> Spec:
     """Demand bars coloured by stage, with the fitted Bass curve when there is one."""
+    import altair as alt  # 1 s to import: only when a chart is drawn, not at start-up
+
     order = [p.period for p in result.periods]
     rows = [
         {

@@ -11,8 +11,6 @@ import base64
 import html
 from typing import Any
 
-import weasyprint
-
 from servicecycle.analytics.charts import render
 
 _CSS = """
@@ -66,6 +64,8 @@ def build_quality_report(
         f'<table class="figures">{rows}</table>'
         f'<div class="charts">{"".join(blocks)}</div></body></html>'
     )
+    import weasyprint  # 2 s to import: only when a report is made, not at start-up
+
     rendered = weasyprint.HTML(string=document).render()
     if len(rendered.pages) != 1:
         raise ValueError(f"the report needs {len(rendered.pages)} pages; use fewer figures or charts to fit one page")

@@ -139,10 +139,11 @@ def parse_days(raw: Any) -> int:
 
 def nps_trend(organization: Organization, waves: int = NPS_WAVES) -> list[NpsPoint]:
     """NPS per wave across every NPS question of the organization's surveys, the last ``waves`` waves in the order
-    they started (one grouped query on the count summary); waves without answers are left out."""
+    they started (two queries: the counts grouped by wave on the count summary, then the waves' names; the names
+    looked up per summary row before the grouping cost 30 ms at 100,000 responses); waves without answers are
+    left out."""
     nps_questions = Question.objects.filter(survey__organization=organization, kind=Question.Kind.NPS).values("pk")
-    wave = Wave.objects.filter(pk=OuterRef("wave_id"))
-    rows = (
+    rows = list(
         SurveyFigure.objects.filter(
             survey__organization=organization,
             question_id__in=Subquery(nps_questions),
@@ -152,23 +153,24 @@ def nps_trend(organization: Organization, waves: int = NPS_WAVES) -> list[NpsPoi
         )
         .values("wave_id")
         .annotate(
-            name=Subquery(wave.values("name")[:1]),
-            starts_on=Subquery(wave.values("starts_on")[:1]),
             promoters=Coalesce(Sum("n", filter=Q(value__gte=9)), 0),
             passives=Coalesce(Sum("n", filter=Q(value__gte=7, value__lte=8)), 0),
             detractors=Coalesce(Sum("n", filter=Q(value__lte=6)), 0),
         )
         .order_by()
     )
+    rows = [row for row in rows if row["promoters"] + row["passives"] + row["detractors"] > 0]
+    named = Wave.objects.filter(pk__in=[row["wave_id"] for row in rows]).values_list("pk", "name", "starts_on")
+    wave_of = {pk: (name, starts_on) for pk, name, starts_on in named} if rows else {}
     points = [
         NpsPoint(
             wave_id=row["wave_id"],
-            label=row["name"],
-            starts_on=row["starts_on"],
+            label=wave_of[row["wave_id"]][0],
+            starts_on=wave_of[row["wave_id"]][1],
             result=nps_from_counts(row["promoters"], row["passives"], row["detractors"]),
         )
         for row in rows
-        if row["name"] is not None and row["promoters"] + row["passives"] + row["detractors"] > 0
+        if row["wave_id"] in wave_of
     ]
     points.sort(key=lambda p: (p.starts_on, p.wave_id))
     return points[-waves:]
