@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from servicecycle.cases import actions as case_actions
 from servicecycle.cases.models import Case
@@ -260,6 +261,29 @@ def test_xlsx_export_holds_the_same_figures(figures: World, client_for: Any) -> 
     assert services["Life-cycle stage"].to_list() == ["Growth"]
     summary = pl.read_excel(book, sheet_name="summary", read_options={"header_row": 2})
     assert "Promises kept (percent)" in summary["Figure"].to_list()
+
+
+def test_pdf_cells_round_as_the_page_does(figures: World) -> None:
+    """The PDF's health figures have the page's two decimals (0.40 and 0.41 stay apart), percentages one."""
+    from django.template.defaultfilters import floatformat
+
+    from servicecycle.strategy.dashboard_views import _cell, _health, _pct
+
+    with time_machine.travel(NOW, tick=False):
+        d = build_dashboard(figures.org, days=30)
+    tables = {t.name: t for t in dashboard_tables(d)}
+    assert [_cell(row[-1]) for row in tables["critical"].rows] == [floatformat(r.score, 2) for r in d.critical]
+    assert [_cell(v) for v in tables["sla"].rows[0][1:]] == ["1", "1", "1", "50.0"]
+    assert [_cell(_health(v)) for v in (0.40, 0.409, 0.0, 1.0)] == ["0.40", "0.41", "0.00", "1.00"]
+    assert [_cell(_pct(v)) for v in (1.0, 66.6667, 100.0, -12.34)] == ["1.0", "66.7", "100.0", "-12.3"]
+    assert _health(0.409) == 0.409  # the workbook keeps the number itself
+
+
+def test_the_exports_write_the_period_as_the_language_writes_dates(figures: World) -> None:
+    with time_machine.travel(NOW, tick=False), translation.override("es"):
+        period = dashboard_tables(build_dashboard(figures.org, days=30))[0].rows[0][1]
+    assert "24 de marzo de 2026" in period and "22 de abril de 2026" in period
+    assert "2026-03-24" not in period
 
 
 def _more_data(w: World, survey: Survey, question: Question, in_wave: Wave) -> None:

@@ -12,6 +12,7 @@ import html
 import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
@@ -65,13 +66,34 @@ class ExportTable:
     rows: list[list[Any]]  # None for an empty cell; percentages as numbers 0..100
 
 
-def _pct(value: float | None) -> float | None:
-    return round(value, 1) if value is not None else None
+class Figure(float):
+    """A number with the decimals the page shows it with (``floatformat``), so the PDF shows it the same way;
+    the workbook keeps the number itself."""
+
+    decimals: int
+
+    def __new__(cls, value: float, decimals: int) -> Figure:
+        figure = super().__new__(cls, value)
+        figure.decimals = decimals
+        return figure
+
+
+def _pct(value: float | None) -> Figure | None:
+    """A percentage 0..100, one decimal as on the page."""
+    return Figure(round(value, 1), 1) if value is not None else None
+
+
+def _health(value: float | None) -> Figure | None:
+    """A moment's health 0..1, two decimals as on the page."""
+    return Figure(value, 2) if value is not None else None
 
 
 def dashboard_tables(d: Dashboard) -> list[ExportTable]:
     """The dashboard's figures as tables, the same for the PDF and the workbook."""
-    period = _("%(start)s to %(end)s") % {"start": d.start.isoformat(), "end": d.end.isoformat()}
+    period = _("%(start)s to %(end)s") % {
+        "start": date_format(d.start, "DATE_FORMAT"),
+        "end": date_format(d.end, "DATE_FORMAT"),
+    }
     summary: list[list[Any]] = [[_("Period"), period]]
     for s in d.sla:
         summary.append([_("SLA compliance, percent: %(target)s") % {"target": s.label}, _pct(s.percent)])
@@ -94,7 +116,7 @@ def dashboard_tables(d: Dashboard) -> list[ExportTable]:
             "critical",
             _("Top critical moments"),
             [_("Service"), _("Moment"), _("Owner team"), _("Health (0-1)")],
-            [[r.service.name, r.moment.name, r.moment.owner_team.name, r.score] for r in d.critical],
+            [[r.service.name, r.moment.name, r.moment.owner_team.name, _health(r.score)] for r in d.critical],
         )
     )
     tables.append(
@@ -148,7 +170,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, date):
         return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, float):
-        return number_format(value, 1 if value != int(value) or abs(value) > 1 else 3)
+        # rounded half up from the decimal the float prints as, like the page's floatformat (number_format
+        # alone would cut 0.409 to 0.40)
+        places = value.decimals if isinstance(value, Figure) else 2
+        rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        return number_format(rounded, places)
     return str(value)
 
 
