@@ -436,6 +436,22 @@ def test_the_team_sees_its_requests_with_the_answer_deadline_and_declines_from_t
     assert builders.fresh(promise).state == State.DECLINED
 
 
+def test_the_decline_button_is_the_verb_not_the_life_cycle_stage(world: World, client_for: Any) -> None:
+    """ "Decline" is also the name of a life-cycle stage (a noun: Declive, Спад); the button has its own message."""
+    from django.conf import settings
+    from django.utils import translation
+
+    builders.awaiting(world, text="Move the goods to the central warehouse today")
+    client = client_for("lead")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    body = _body(client.get(reverse("promise-requests")))
+    buttons = re.findall(r'<button type="submit" class="secondary">([^<]*)</button>', body)
+    with translation.override("es"):
+        stage, verb = translation.gettext("Decline"), translation.pgettext("promise request", "Decline")
+    assert stage == "Declive"
+    assert verb in buttons and stage not in buttons
+
+
 def test_the_requests_page_lists_at_risk_and_broken_promises_of_my_teams(world: World, client_for: Any) -> None:
     soon = builders.given(world, text="Due very soon", due_at=timezone.now() + timedelta(minutes=30))
     body = _body(client_for("lead").get(reverse("promise-requests")))
