@@ -230,6 +230,7 @@ def _journey(
     # 4. Through the breadcrumbs to the service, its life cycle and the stage playbook
     page.locator("nav[aria-label=breadcrumb]").get_by_role("link", name=delivery.name, exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(cycle_url) + r"$"))
+    shot(f"{name}-03b-cycle")  # the wheel at full size: heat ring, team band and the legends
     page.locator("nav[aria-label=breadcrumb]").get_by_role("link", name=delivery.name, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(delivery.name)
     page.get_by_role("button", name=tr(language, "Life cycle"), exact=True).click()

@@ -27,9 +27,26 @@ def test_first_moment_starts_at_twelve_o_clock_and_the_cycle_runs_clockwise(worl
     assert angle == pytest.approx(120, abs=1)
 
 
-def test_segments_take_the_owner_team_colour(world: World) -> None:
-    moments = list(world.service.moments.select_related("owner_team"))
-    assert {s.color for s in wheel.segments(moments, {})} == {world.owner_team.color}
+def test_the_owner_team_is_the_inner_band_and_health_fills_the_segment(world: World) -> None:
+    """A team's own colour (red, green) must not read as a health figure: it is only the narrow inner band."""
+    moments = list(world.service.moments.select_related("owner_team").order_by("position"))
+    health = {moments[0].pk: MomentHealth(score=0.0), moments[1].pk: MomentHealth(score=1.0)}
+    critical, healthy, unmeasured = wheel.segments(moments, health)
+    assert {s.color for s in (critical, healthy, unmeasured)} == {world.owner_team.color}
+    assert f"A{wheel.INNER:.0f}," in critical.team_path and f"A{wheel.TEAM_OUTER:.0f}," in critical.team_path
+    assert (critical.fill, healthy.fill) == ("hsl(0, 70%, 91%)", "hsl(120, 70%, 91%)")  # the heat colour's hue
+    assert unmeasured.fill == wheel.UNMEASURED_FILL and unmeasured.heat_color is None
+    assert wheel.HEAT_OUTER - wheel.HEAT_INNER > wheel.TEAM_OUTER - wheel.INNER  # the ring is the wider mark
+
+
+def test_the_legend_names_each_team_once_in_the_order_of_the_cycle(world: World) -> None:
+    moments = list(world.service.moments.select_related("owner_team").order_by("position"))
+    moments[1].owner_team = world.other_team
+    segments = wheel.segments(moments, {})
+    assert wheel.teams(segments) == [
+        (world.owner_team.name, world.owner_team.color),
+        (world.other_team.name, world.other_team.color),
+    ]
 
 
 def test_unmeasured_moments_get_no_heat_colour(world: World) -> None:
@@ -50,11 +67,6 @@ def test_a_single_moment_is_drawn_as_a_full_ring(world: World) -> None:
     moment = world.moments[0]
     (segment,) = wheel.segments([moment], {moment.pk: MomentHealth()})
     assert " 1 1 " in segment.path  # the large-arc flag: the arc goes all the way round
-
-
-def test_text_colour_is_readable_on_light_and_dark_teams() -> None:
-    assert wheel._text_color("#ffff00") == "#111"
-    assert wheel._text_color("#1a237e") == "#fff"
 
 
 def test_long_service_names_wrap_onto_two_lines_in_the_centre() -> None:

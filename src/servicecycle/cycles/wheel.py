@@ -1,6 +1,11 @@
 """Geometry of the cycle-of-service wheel: moments clockwise from 12 o'clock as a closed ring.
 
-Pure arithmetic on the ordered moments; the SVG itself is the template cycles/wheel.svg.
+Health is what the wheel shows first: a wide heat ring round each measured moment (red critical, green healthy)
+and a light tint of the same colour in its segment; a moment nothing measures yet keeps a neutral segment and no
+ring. The owner team is a narrow band in the team's colour along the inner edge (and named in the segment's
+title), so a team whose colour is red or green does not read as critical or healthy.
+
+Pure arithmetic on the ordered moments; the SVG itself is the template cycles/_wheel.svg.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ SIZE = 640
 CENTER = SIZE / 2
 OUTER = 210.0
 INNER = 130.0
-HEAT_INNER = 216.0
-HEAT_OUTER = 232.0
-LABEL_RADIUS = 248.0
+TEAM_OUTER = 142.0  # the owner team's band: INNER to TEAM_OUTER
+HEAT_INNER = 214.0
+HEAT_OUTER = 244.0
+LABEL_RADIUS = 260.0
+UNMEASURED_FILL = "#f1f3f6"
+TEXT_COLOR = "#1f2937"
 GAP_DEGREES = 0.8
 # room around the ring for the moment names written outside it
 LABEL_MARGIN_X = 150
@@ -34,7 +42,9 @@ class Segment:
     heat_path: str
     heat_color: str | None
     score: float | None
-    color: str
+    fill: str  # a light tint of the heat colour, neutral when not measured
+    team_path: str
+    color: str  # the owner team's colour, drawn as the inner band
     text_color: str
     number_x: float
     number_y: float
@@ -63,20 +73,6 @@ def annulus_sector(inner: float, outer: float, start: float, end: float) -> str:
     )
 
 
-def _text_color(hex_color: str) -> str:
-    """Black or white text, whichever reads better on the team colour (WCAG relative luminance)."""
-    try:
-        r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    except ValueError:
-        return "#000"
-
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-    return "#111" if luminance > 0.179 else "#fff"
-
-
 def heat_color(score: float | None) -> str | None:
     """Red (critical, 0) through amber to green (healthy, 1); None when not measured."""
     if score is None:
@@ -84,6 +80,14 @@ def heat_color(score: float | None) -> str | None:
     s = max(0.0, min(1.0, score))
     hue = 120 * s
     return f"hsl({hue:.0f}, 75%, 45%)"
+
+
+def heat_tint(score: float | None) -> str:
+    """The segment's fill: the heat colour's hue, pale enough for dark text; neutral grey when not measured."""
+    if score is None:
+        return UNMEASURED_FILL
+    hue = 120 * max(0.0, min(1.0, score))
+    return f"hsl({hue:.0f}, 70%, 91%)"
 
 
 def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Segment]:
@@ -100,12 +104,11 @@ def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Seg
         if n == 1:
             end = 359.99
         mid = (start + end) / 2
-        nx, ny = _point((INNER + OUTER) / 2, mid)
+        nx, ny = _point((TEAM_OUTER + OUTER) / 2, mid)
         lx, ly = _point(LABEL_RADIUS, mid)
         anchor = "middle" if abs(math.sin(math.radians(mid))) < 0.2 else ("start" if mid < 180 else "end")
         label = moment.name if len(moment.name) <= 24 else moment.name[:23] + "…"
         score = health.get(moment.pk, MomentHealth()).score
-        color = moment.owner_team.color
         out.append(
             Segment(
                 moment=moment,
@@ -114,8 +117,10 @@ def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Seg
                 heat_path=annulus_sector(HEAT_INNER, HEAT_OUTER, start, end),
                 heat_color=heat_color(score),
                 score=score,
-                color=color,
-                text_color=_text_color(color),
+                fill=heat_tint(score),
+                team_path=annulus_sector(INNER, TEAM_OUTER, start, end),
+                color=moment.owner_team.color,
+                text_color=TEXT_COLOR,
                 number_x=round(nx, 2),
                 number_y=round(ny, 2),
                 label_x=round(lx, 2),
@@ -126,6 +131,15 @@ def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Seg
             )
         )
     return out
+
+
+def teams(segments: list[Segment]) -> list[tuple[str, str]]:
+    """The owner teams of the segments, (name, colour) once each in the order of the cycle: the wheel's legend."""
+    seen: dict[int, tuple[str, str]] = {}
+    for s in segments:
+        team = s.moment.owner_team
+        seen.setdefault(team.pk, (team.name, team.color))
+    return list(seen.values())
 
 
 def arrow_path() -> str:
