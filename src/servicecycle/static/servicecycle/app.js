@@ -61,7 +61,23 @@
     });
   }
 
+  // Narrow screens: the section links fold under the top bar's Menu button (CSS hides the button when they fit).
+  function navToggle(root) {
+    root.querySelectorAll(".nav-toggle[aria-controls]").forEach(function (button) {
+      if (button.dataset.bound) return;
+      button.dataset.bound = "1";
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      if (!menu) return;
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        menu.classList.toggle("open", open);
+      });
+    });
+  }
+
   function init(root) {
+    navToggle(root);
     autosubmit(root);
     confirmations(root);
     selectOnFocus(root);
