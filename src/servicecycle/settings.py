@@ -55,6 +55,14 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _default_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     _default_db["CONN_HEALTH_CHECKS"] = True
+    # The pages read a case or a promise with its related rows in one query of 8 to 12 joins, always written
+    # from the filtered table outwards, and PostgreSQL spent 3-5 ms planning each (trying every join order,
+    # join_collapse_limit 8 by default) for 0.2 ms of execution. At 4 it keeps the written order beyond groups
+    # of four: promise pages 25-30 % faster (docs/performance.md). 0 leaves the server's own setting.
+    _join_collapse_limit = env.int("DATABASE_JOIN_COLLAPSE_LIMIT", default=4)
+    if _join_collapse_limit > 0:
+        _options = _default_db.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c join_collapse_limit={_join_collapse_limit}".strip()
 DATABASES = {"default": _default_db}
 
 _secret = env.str("SECRET_KEY", default="")

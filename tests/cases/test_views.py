@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from servicecycle.cases import actions
@@ -362,6 +364,28 @@ def test_htmx_step_answers_the_panel(world: World, client_for: Any) -> None:
     body = response.content.decode()
     assert response.status_code == 200 and body.lstrip().startswith('<div id="case-panel">')
     assert "Case acknowledged." in body and fresh(case).status == "acknowledged"
+
+
+def test_htmx_step_query_count_is_pinned(world: World, client_for: Any) -> None:
+    """A handling step reads the organization's menu lists once (not again for the answer's panel) and the
+    case's page reads once, after the step: the count does not grow with the case's messages."""
+    client = client_for("agent")
+    counts = []
+    for messages in (1, 6):
+        case = complaint(world, subject=f"pinned {messages}").case
+        for i in range(messages):
+            actions.add_message(acting_user=world.agent.user, case=fresh(case), kind="internal_note", body=f"n{i}")
+        client.get(f"/cases/{case.pk}/")  # the calendar is read once, then kept by the process
+        version = fresh(case).version
+        # session, user, staff; the case; teams, workers, services, moments (the menus), reply templates,
+        # categories; the step (savepoint, case locked, update, version, audit event, release); the fresh case,
+        # its messages and their files, loose files, pause; the audit trail; unread notifications, surveys
+        # waiting; the session's save (savepoint, update, release). Was 35: the lists were read twice.
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(_step(case, "acknowledge"), {"acknowledge-version": version}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and "Case acknowledged." in response.content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1] == 27
 
 
 def test_reply_template_in_the_customers_language_prefills_the_reply(world: World, client_for: Any) -> None:

@@ -94,3 +94,20 @@ def test_uploads_go_to_an_s3_bucket_when_one_is_configured() -> None:
         DEBUG="1",
     )
     assert local.stdout.strip() == "FileSystemStorage"
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "4"), ("6", "6"), ("0", "8")])
+def test_postgresql_connections_get_the_join_collapse_limit(setting: str | None, expected: str) -> None:
+    """The app's PostgreSQL connections plan their many-join reads with the limit the environment sets (4 by
+    default; 0 leaves the server's own, which is PostgreSQL's default of 8 here)."""
+    show = "from django.db import connection; c = connection.cursor(); c.execute('SHOW join_collapse_limit'); " + (
+        "print(c.fetchone()[0])"
+    )
+    env = {"DEBUG": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
+    if setting is not None:
+        env["DATABASE_JOIN_COLLAPSE_LIMIT"] = setting
+    result = _run("shell", "-v0", "-c", show, **env)
+    if "could not connect" in result.stderr or "Connection refused" in result.stderr:
+        pytest.skip("needs the PostgreSQL server of the test settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -452,6 +452,18 @@ def test_the_decline_button_is_the_verb_not_the_life_cycle_stage(world: World, c
     assert verb in buttons and stage not in buttons
 
 
+def test_a_long_request_queue_comes_a_page_at_a_time_oldest_first(world: World, client_for: Any) -> None:
+    for i in range(27):
+        builders.awaiting(world, text=f"Request number {i:02d}")
+    client = client_for("lead")
+    first = _body(client.get(reverse("promise-requests")))
+    assert first.count('class="promise-request"') == 25
+    assert "Request number 00" in first and "Request number 24" in first and "Request number 25" not in first
+    assert '<span class="badge">27</span>' in first and "Page 1 of 2" in first
+    second = _body(client.get(reverse("promise-requests") + "?page=2"))
+    assert second.count('class="promise-request"') == 2 and "Request number 26" in second
+
+
 def test_the_requests_page_lists_at_risk_and_broken_promises_of_my_teams(world: World, client_for: Any) -> None:
     soon = builders.given(world, text="Due very soon", due_at=timezone.now() + timedelta(minutes=30))
     body = _body(client_for("lead").get(reverse("promise-requests")))

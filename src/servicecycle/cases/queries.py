@@ -411,6 +411,29 @@ def with_filters(f: InboxFilters, **changes: str) -> InboxFilters:
 
 
 @dataclass(frozen=True)
+class CaseLists:
+    """The organization's lists the case page's menus offer (reply templates, categories, moments, services):
+    the same before and after a handling step, so a step reads them once. The services and moments are the
+    inbox controls' own (``InboxChoices``, which the page reads anyway): two queries more."""
+
+    templates: list[ReplyTemplate]
+    categories: list[Category]
+    moments: list[Moment]
+    services: list[Service]
+
+
+def case_lists(organization_id: int, choices: InboxChoices) -> CaseLists:
+    return CaseLists(
+        templates=list(
+            ReplyTemplate.objects.filter(organization_id=organization_id, is_active=True).order_by("name", "language")
+        ),
+        categories=list(Category.objects.filter(organization_id=organization_id, is_active=True)),
+        moments=choices.moments,
+        services=choices.services,
+    )
+
+
+@dataclass(frozen=True)
 class CaseView:
     """Everything the case page shows, read in a fixed number of queries."""
 
@@ -455,7 +478,13 @@ def available_steps(case: Case, paused: bool) -> frozenset[str]:
     return frozenset(steps)
 
 
-def case_view(case: Case, now: datetime | None = None) -> CaseView:
+def case_paused(case: Case) -> bool:
+    return CasePause.objects.filter(case=case, ended_at__isnull=True).exists()
+
+
+def case_view(case: Case, lists: CaseLists, now: datetime | None = None) -> CaseView:
+    """The case page's reads: its messages (with their files), loose files, pause and SLA, with the
+    organization's ``lists``."""
     now = now or timezone.now()
     messages = list(
         case.messages.select_related("author_staff__user", "author_customer").prefetch_related(
@@ -463,9 +492,8 @@ def case_view(case: Case, now: datetime | None = None) -> CaseView:
         )
     )
     loose = list(case.attachments.filter(message__isnull=True).order_by("created_at", "id"))
-    paused = CasePause.objects.filter(case=case, ended_at__isnull=True).exists()
+    paused = case_paused(case)
     calendar = sla.calendar_for(case.organization)
-    language = customer_language(case)
     return CaseView(
         case=case,
         messages=messages,
@@ -474,15 +502,11 @@ def case_view(case: Case, now: datetime | None = None) -> CaseView:
         steps=available_steps(case, paused),
         sla=sla_display(case, now, calendar),
         policy=sla.policy_for(case),
-        language=language,
-        templates=list(
-            ReplyTemplate.objects.filter(organization_id=case.organization_id, is_active=True).order_by(
-                "name", "language"
-            )
-        ),
-        categories=list(Category.objects.filter(organization_id=case.organization_id, is_active=True)),
-        moments=list(Moment.objects.filter(service__organization_id=case.organization_id).select_related("service")),
-        services=list(Service.objects.filter(organization_id=case.organization_id).order_by("name")),
+        language=customer_language(case),
+        templates=lists.templates,
+        categories=lists.categories,
+        moments=lists.moments,
+        services=lists.services,
     )
 
 

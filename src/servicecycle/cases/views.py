@@ -257,13 +257,13 @@ def case_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _step_form(
     step: str,
-    view: queries.CaseView,
+    case: Case,
+    lists: queries.CaseLists | queries.CaseView,
     choices: queries.InboxChoices,
     data: QueryDict | None = None,
     template_body: str = "",
 ) -> StepForm:
     """The form of one handling step, filled with the case's current values (bound to ``data`` when given)."""
-    case = view.case
     initial: dict[str, Any] = {"version": case.version}
     if step == "assess":
         initial |= {
@@ -276,9 +276,9 @@ def _step_form(
         return AssessForm(
             data,
             initial=initial,
-            categories=view.categories,
-            services=view.services,
-            moments=view.moments,
+            categories=lists.categories,
+            services=lists.services,
+            moments=lists.moments,
             prefix=step,
         )
     if step == "assign":
@@ -305,7 +305,7 @@ def _step_forms(
     bound: tuple[str, StepForm] | None = None,
     template_body: str = "",
 ) -> dict[str, StepForm]:
-    forms = {step: _step_form(step, view, choices, template_body=template_body) for step in STEP_DONE}
+    forms = {step: _step_form(step, view.case, view, choices, template_body=template_body) for step in STEP_DONE}
     if bound is not None:
         forms[bound[0]] = bound[1]
     return forms
@@ -324,10 +324,11 @@ def _detail_context(
     bound: tuple[str, StepForm] | None = None,
     template_body: str = "",
     choices: queries.InboxChoices | None = None,
+    lists: queries.CaseLists | None = None,
 ) -> dict[str, Any]:
     staff = _staff(request)
-    view = queries.case_view(case)
     choices = choices or queries.inbox_choices(staff)
+    view = queries.case_view(case, lists or queries.case_lists(case.organization_id, choices))
     language_names = dict(LANGUAGE_CHOICES)
     return {
         "case": case,
@@ -436,9 +437,9 @@ def case_step(request: HtmxRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEP_RUNNERS:
         raise Http404
     case = queries.get_case_for_user(request.user, pk, write=True)
-    view = queries.case_view(case)
     choices = queries.inbox_choices(_staff(request))
-    form = _step_form(step, view, choices, request.POST)
+    lists = queries.case_lists(case.organization_id, choices)  # read once: a step does not change them
+    form = _step_form(step, case, lists, choices, request.POST)
     status = 200
     if form.is_valid():
         try:
@@ -448,27 +449,31 @@ def case_step(request: HtmxRequest, pk: int, step: str) -> HttpResponse:
             data = request.POST.copy()
             case = queries.get_case_for_user(request.user, pk)
             data[f"{step}-version"] = str(case.version)
-            form = _step_form(step, queries.case_view(case), choices, data)
+            form = _step_form(step, case, lists, choices, data)
             form.is_valid()
             form.add_error(None, exc.message)
             messages.error(request, exc.message)
             status = 409
         except DomainError as exc:
             apply_domain_error(form, exc)
-            if step not in view.steps:  # its form is not on the page any more: say it at the top
+            # its form is not on the page any more: say it at the top
+            if step not in queries.available_steps(case, queries.case_paused(case)):
                 messages.error(request, exc.message)
             status = 422
         else:
             messages.success(request, str(STEP_DONE[step]))
             if request.htmx:
                 fresh = queries.get_case_for_user(request.user, pk)
-                context = _detail_context(request, fresh, choices=choices)  # the menus' lists did not change
+                context = _detail_context(request, fresh, choices=choices, lists=lists)  # the menus' lists
                 return render(request, "cases/detail.html#panel", {**context, "partial": True})
             return redirect("case-detail", pk=pk)
     else:
         status = 422
     case = queries.get_case_for_user(request.user, pk)
-    context = {**_detail_context(request, case, bound=(step, form), choices=choices), "failed_step": step}
+    context = {
+        **_detail_context(request, case, bound=(step, form), choices=choices, lists=lists),
+        "failed_step": step,
+    }
     if request.htmx:
         # htmx swaps only 2xx answers by default: send the form back with 200 and say why in the panel
         return render(request, "cases/detail.html#panel", {**context, "partial": True})

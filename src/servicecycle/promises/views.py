@@ -429,7 +429,9 @@ promise_recover = _action_view("recover")
 @staff_required("view")
 @in_organization_time_zone
 def promise_requests(request: HttpRequest) -> HttpResponse:
-    requests = list(queries.confirmation_requests_for(request.user))
+    # a page of 25 at a time, oldest request first: a team with a long queue gets a page it can read (and one
+    # that does not draw a decline form for each of a hundred requests)
+    page = paginate(request, queries.confirmation_requests_for(request.user))
     attention = list(ui_queries.needing_attention(queries.promises_for_user(request.user, scope="team"))[:50])
     staff = _me(request)
     can_answer = staff.role != Role.VIEWER
@@ -439,8 +441,9 @@ def promise_requests(request: HttpRequest) -> HttpResponse:
         {
             "requests": [
                 (p, DeclineForm(initial={"version": p.version}, prefix="decline", auto_id=f"id_{p.pk}_%s"))
-                for p in requests
+                for p in page
             ],
+            "page": page,
             "attention": attention,
             "can_answer": can_answer,
             "now": timezone.now(),
