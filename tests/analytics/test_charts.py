@@ -95,3 +95,25 @@ def test_gap_chart_needs_competitor_data_and_render_rejects_unknown_format():
         charts.competitor_gap_chart(no_comp)
     with pytest.raises(ValueError):
         charts.render(SPECS["ipa"], "gif")  # type: ignore[arg-type]
+
+
+def test_charts_speak_the_active_language_and_write_its_numbers():
+    from django.utils import translation
+
+    demand = [400, 520, 900, 1500, 2300, 3300, 4600]
+    with translation.override("es"):
+        spec = charts.lifecycle_chart(lifecycle(range(2019, 2026), demand, from_launch=True))
+        ipa_text = json.dumps(charts.ipa_chart(_ipa()), ensure_ascii=False)
+        nps_text = json.dumps(charts.nps_trend_chart([("T1", nps([10, 9, 3, 7]))]), ensure_ascii=False)
+    svg = charts.render(spec, "svg").decode()
+    for text in ("Periodo", "Demanda", "Etapa", "Introducción", "Crecimiento", "Demanda y etapa del ciclo de vida"):
+        assert f">{text}<" in svg
+    assert ">1\xa0000<" in svg and ">1,000<" not in svg  # the thousands as the Spanish pages write them
+    assert ">Stage<" not in svg and ">growth<" not in svg
+    for text in ('"Desempeño"', '"Importancia"', '"Cuadrante"', '"Concentrarse aquí"'):
+        assert text in ipa_text
+    assert '"Oleada"' in nps_text and '"Wave"' not in nps_text
+    with translation.override("en"):
+        english = charts.lifecycle_chart(lifecycle(range(2019, 2026), demand, from_launch=True))
+    assert english["config"]["locale"]["number"]["decimal"] == "."
+    assert ">1,000<" in charts.render(english, "svg").decode()

@@ -65,6 +65,37 @@ def test_page_shows_the_playbook_in_the_active_language(world: World, client_for
     assert heading in body
 
 
+def test_the_chart_names_the_stages_and_writes_the_numbers_as_the_page_does(world: World, client_for: Any) -> None:
+    import json
+    import re
+
+    from django.utils.formats import number_format
+
+    from servicecycle.strategy import queries
+
+    _history(world, GROWING)
+    client = client_for("viewer")
+    client.cookies["django_language"] = "es"
+    body = client.get(_url(world)).content.decode()
+    found = re.search(r'<script id="chart-spec-lifecycle" type="application/json">(.*?)</script>', body)
+    assert found
+    spec = json.loads(found.group(1))
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    layers = json.dumps(spec["layer"], ensure_ascii=False)
+    for text in ("Periodo", "Demanda", "Etapa", "Introducción", "Crecimiento"):
+        assert f'"{text}"' in layers
+    for english in ('"Period"', '"Stage"', '"growth"', '"introduction"'):
+        assert english not in layers
+    bass = queries.service_lifecycle(world.service).result.bass  # type: ignore[union-attr]
+    assert bass is not None
+    with translation.override("es"):
+        p, m = number_format(bass.p, 4), number_format(bass.m, 0, force_grouping=True)
+    assert "," in p
+    # the subtitle writes the Bass figures as the table beside the chart does
+    assert f"p={p}" in spec["title"]["subtitle"] and f"m={m}" in spec["title"]["subtitle"]
+    assert f"<dd>{p}</dd>" in body or f">{p}<" in body
+
+
 def test_manager_edits_the_history_in_the_text_form(world: World, client_for: Any) -> None:
     client = client_for("manager")
     body = client.get(_url(world)).content.decode()

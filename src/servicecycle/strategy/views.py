@@ -120,6 +120,18 @@ def _bass_figures(result: LifecycleResult | None) -> list[tuple[str, str]]:
     ]
 
 
+def _bass_subtitle(result: LifecycleResult) -> str:
+    """The chart's line under its title: the Bass figures as the table beside it writes them, or why there are none."""
+    bass = result.bass
+    if bass is None:
+        return _("No Bass fit: %(bass_reason)s.") % {"bass_reason": reason_text(result.bass_reason) or "–"}
+    return _("Bass fit: p=%(p)s, q=%(q)s, m=%(m)s") % {
+        "p": number_format(bass.p, 4),
+        "q": number_format(bass.q, 4),
+        "m": number_format(bass.m, 0, force_grouping=True),
+    }
+
+
 def _page(
     request: HtmxRequest,
     service: Service,
@@ -134,7 +146,13 @@ def _page(
     chart = None
     if lc.result is not None:
         title = _("Demand and life-cycle stage")
-        chart = {"title": title, "spec": charts.lifecycle_chart(lc.result, title=title), "id": "chart-spec-lifecycle"}
+        spec = charts.lifecycle_chart(
+            lc.result,
+            title=title,
+            subtitle=_bass_subtitle(lc.result),
+            stage_labels={v: str(label) for v, label in Stage.choices},
+        )
+        chart = {"title": title, "spec": spec, "id": "chart-spec-lifecycle"}
     if can_manage and text_form is None:
         text_form = DemandHistoryForm(initial={"history": history_text(lc.periods), "from_launch": lc.from_launch})
     if can_manage and upload_form is None:
