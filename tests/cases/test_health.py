@@ -32,7 +32,7 @@ def test_badness_is_the_share_of_the_worst_moment_of_the_organization(world: Wor
     assert signals[second.pk]["complaints"].badness == 0.5
     assert signals[third.pk]["complaints"].value == 0  # measured: the service has cases, none complaining here
     assert signals[third.pk]["complaints"].badness == 0.0
-    assert signals[first.pk]["complaints"].label == "complaints (90 days)"
+    assert signals[first.pk]["complaints"].label == "Complaints (90 days)"
     health = moment_health(moments_of(world.service))
     assert health[first.pk].score == 0.0
     assert health[second.pk].score == 0.5
@@ -109,5 +109,5 @@ def test_the_wheel_colours_the_moments_and_the_moment_page_explains_the_colour(w
     assert "The outer ring shows each moment" in cycle
     detail = client.get(reverse("moment-detail", kwargs={"service_id": world.service.pk, "pk": first.pk}))
     body = detail.content.decode()
-    assert "complaints (90 days)" in body
+    assert "Complaints (90 days)" in body
     assert "0.00" in body  # the worst moment of the service

@@ -614,7 +614,7 @@ def complaint_signals(moments: list[Any]) -> dict[int, dict[str, Signal]]:
             organization_of_moment[row["moment_id"]] = row["organization_id"]
     for moment_id, count in per_moment.items():
         highest[organization_of_moment[moment_id]] = max(highest[organization_of_moment[moment_id]], count)
-    label = _("complaints (90 days)")
+    label = _("Complaints (90 days)")
     signals: dict[int, dict[str, Signal]] = {}
     for moment in moments:
         count = per_moment.get(moment.pk, 0)
