@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -139,3 +140,18 @@ def test_decisions_keep_their_history_newest_first(world: World, client_for: Any
     assert "45.00 GBP" in body and "Fastfit, Quickfix" in body
     detail = client.get(reverse("service-detail", kwargs={"pk": world.service.pk})).content.decode()
     assert "decision.recorded" in detail  # the decision is in the service's timeline
+
+
+def test_the_price_is_written_and_read_in_the_users_language(world: World, client_for: Any) -> None:
+    client = client_for("manager")
+    client.cookies["django_language"] = "es"
+    url = reverse("decision-create", kwargs={"pk": world.service.pk})
+    base = {"price_model": "sold_separately", "currency": "EUR", "delivery_channel": "own_staff"}
+    client.post(url, {**base, "price": "49,50"})
+    assert OfferingDecision.objects.get().price == Decimal("49.50")
+    body = client.get(url).content.decode()  # the form starts from the decision in force
+    assert 'value="49,50"' in body and 'value="49.50"' not in body
+    client.post(url, {**base, "price": "12.75"})  # a point is taken too
+    assert OfferingDecision.objects.order_by("-pk").first().price == Decimal("12.75")  # type: ignore[union-attr]
+    client.cookies["django_language"] = "en"
+    assert 'value="12.75"' in client.get(url).content.decode()

@@ -28,7 +28,12 @@ class DecisionForm(forms.ModelForm):
     class Meta:
         model = OfferingDecision
         fields = list(DECISION_FIELDS)
+        # the price is written and read in the user's language (49,50 in Spanish, 49.50 in English; a point is
+        # also taken in a language with a decimal comma): a text field, since a number input ignores the page's
+        # language and always shows a point
+        localized_fields = ["price"]
         widgets = {
+            "price": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             "partner_names": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "review_date": forms.DateInput(attrs={"type": "date"}),
