@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from servicecycle.cycles import queries
+from servicecycle.cycles import queries, wheel
 from servicecycle.cycles.models import Moment
 from tests import factories
 from tests.factories import World
@@ -55,6 +55,17 @@ def test_wheel_draws_every_moment_with_a_link_and_an_accessible_name(world: Worl
     assert "Moment 1: Step 1, owned by Warehouse" in body
     assert "<table" in body  # the accessible table view of the same data
     assert 'class="heat"' not in body  # nothing measures the moments yet: no heat ring
+    # the team is a narrow band named in the legend; the unmeasured segments themselves stay neutral
+    assert body.count('class="team"') == 3
+    assert body.count(f'fill="{wheel.UNMEASURED_FILL}" stroke="#fff" stroke-width="2" class="base"') == 3
+    assert f'fill="{world.owner_team.color}" stroke="#fff"' not in body
+    assert 'class="team-legend"' in body and f"--swatch: {world.owner_team.color}" in body
+
+
+def test_the_overview_names_the_teams_of_each_wheel(world: World, client_for: Any) -> None:
+    body = client_for("viewer").get(reverse("home")).content.decode()
+    assert 'class="team-legend compact"' in body
+    assert f'<span class="team-swatch" style="--swatch: {world.owner_team.color}" aria-hidden="true"></span>' in body
 
 
 def test_wheel_svg_download_is_a_standalone_svg(world: World, client_for: Any) -> None:
