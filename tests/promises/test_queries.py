@@ -289,6 +289,36 @@ def test_promises_resolved_long_ago_do_not_count_for_health(world: World) -> Non
     assert queries.broken_promises_health(world.moments) == {}
 
 
+def test_health_and_evidence_count_the_same_promises_at_the_window_edge(world: World) -> None:
+    """The figure (a sum over the per-day summary) and the evidence page (the promises themselves) take the same
+    promises: due on or after the first day of the window in the organization's zone, kept or broken."""
+    import time_machine
+
+    world.org.time_zone = "Asia/Kuala_Lumpur"  # UTC+8: the local due day differs from the UTC one at night
+    world.org.save(update_fields=["time_zone"])
+    figures.rebuild_figures(world.org.pk)
+    moment = world.moments[1]
+    first = queries.health_first_day()
+    zone = ZoneInfo("Asia/Kuala_Lumpur")
+    inside = datetime(first.year, first.month, first.day, 0, 30, tzinfo=zone)  # the window's first local day
+    outside = inside - timedelta(hours=1)  # 23:30 local the day before (15:30 UTC, a day inside in UTC terms)
+    with time_machine.travel(inside - timedelta(days=2), tick=False):
+        broken = builders.given(world, moment_id=moment.pk, due_at=inside)
+    with time_machine.travel(inside + timedelta(hours=2), tick=False):
+        actions.handle_promise_deadline(promise_id=broken.pk, now=inside + timedelta(hours=2))
+    with time_machine.travel(outside - timedelta(days=2), tick=False):
+        actions.mark_kept(
+            acting_user=world.agent.user, promise=builders.given(world, moment_id=moment.pk, due_at=outside)
+        )
+    states = sorted(Promise.objects.filter(moment=moment).values_list("state", flat=True))
+    assert states == [State.BROKEN, State.KEPT]
+    signal = queries.broken_promises_health([moment])[moment.pk]["broken_promises"]
+    assert signal.value == 1.0  # the kept one, due the local day before the window, does not count
+    evidence = queries.broken_promises_evidence(moment, 0, 10)
+    assert evidence.total == 1 and len(evidence.items) == 1
+    assert evidence.items[0].when == inside
+
+
 def test_the_team_calendar_lists_what_is_due_in_the_window(world: World) -> None:
     soon = builders.confirmed(world, due_at=timezone.now() + timedelta(days=2))
     builders.draft(world, due_at=timezone.now() + timedelta(days=2))  # drafts were never asked of the team
