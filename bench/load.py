@@ -6,7 +6,7 @@ Run:  .venv/bin/python bench/load.py            (50 simulated people for 5 minut
 
 What runs, all on this machine and on loopback: a fresh PostgreSQL database (bench_load, on BENCH_POSTGRES_URL,
 default postgres://postgres@127.0.0.1:5432/postgres) migrated from scratch; the app under gunicorn with 2 worker
-processes of 4 threads each (what `servicecycle serve` starts), DEBUG off, static files collected and served by
+processes of 1 thread each (what `servicecycle serve` starts), DEBUG off, static files collected and served by
 whitenoise; one background worker (`servicecycle worker`), which sends the mail the journeys cause. The
 organization is set up through the app's actions: services, teams, agents, an open survey with a public link, a
 backlog of new cases and of promises waiting for their team's confirmation.
@@ -57,7 +57,7 @@ PASSWORD = "Bench-load-pass-2026"
 SECRET_KEY = "bench-only-load-secret-key"
 SLUG = "loadbench"
 P95_TARGET_MS = 300.0
-WORKERS, THREADS = 2, 4  # `servicecycle serve` defaults (WEB_CONCURRENCY, WEB_THREADS)
+WORKERS, THREADS = 2, 1  # `servicecycle serve` defaults (WEB_CONCURRENCY, WEB_THREADS)
 JOURNEYS = ("complaint", "inbox", "promise", "survey")
 WEIGHTS = {"complaint": 4, "inbox": 2, "promise": 1, "survey": 3}
 THINK = (0.5, 1.5)  # seconds between the steps of a journey

@@ -33,7 +33,10 @@ def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="servicecycle serve")
     parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+    # one thread per process: the app's requests are CPU-bound, and threads of one process share its interpreter
+    # lock, so a request back from each of its ~20-30 queries waited behind the others' template rendering (the
+    # load bench's p95 at 4 threads was 1.5-3x the p95 at 1; docs/performance.md). Scale with WEB_CONCURRENCY.
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")))
     args = parser.parse_args(argv)
     metrics_dir, made = _fresh_metrics_dir()  # before Django (and so prometheus_client) is imported
     _django_setup()
