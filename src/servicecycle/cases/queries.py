@@ -445,10 +445,7 @@ class CaseView:
     sla: InboxRow
     policy: SlaPolicy | None
     language: str
-    templates: list[ReplyTemplate]
-    categories: list[Category]
-    moments: list[Moment]
-    services: list[Service]
+    lists: CaseLists  # the organization's menus
 
 
 def customer_language(case: Case) -> str:
@@ -503,10 +500,7 @@ def case_view(case: Case, lists: CaseLists, now: datetime | None = None) -> Case
         sla=sla_display(case, now, calendar),
         policy=sla.policy_for(case),
         language=customer_language(case),
-        templates=lists.templates,
-        categories=lists.categories,
-        moments=lists.moments,
-        services=lists.services,
+        lists=lists,
     )
 
 

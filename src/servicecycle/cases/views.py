@@ -258,7 +258,7 @@ def case_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def _step_form(
     step: str,
     case: Case,
-    lists: queries.CaseLists | queries.CaseView,
+    lists: queries.CaseLists,
     choices: queries.InboxChoices,
     data: QueryDict | None = None,
     template_body: str = "",
@@ -305,7 +305,7 @@ def _step_forms(
     bound: tuple[str, StepForm] | None = None,
     template_body: str = "",
 ) -> dict[str, StepForm]:
-    forms = {step: _step_form(step, view.case, view, choices, template_body=template_body) for step in STEP_DONE}
+    forms = {step: _step_form(step, view.case, view.lists, choices, template_body=template_body) for step in STEP_DONE}
     if bound is not None:
         forms[bound[0]] = bound[1]
     return forms
@@ -339,8 +339,8 @@ def _detail_context(
         "events": _audit_trail(case),
         "file_route": _file_route_exists(),
         "language_name": language_names.get(view.language, view.language),
-        "templates_in_language": [t for t in view.templates if t.language == view.language],
-        "other_templates": [t for t in view.templates if t.language != view.language],
+        "templates_in_language": [t for t in view.lists.templates if t.language == view.language],
+        "other_templates": [t for t in view.lists.templates if t.language != view.language],
         "open_steps": _open_steps(case, bound[0] if bound else None),
     }
 

@@ -73,21 +73,23 @@ def annulus_sector(inner: float, outer: float, start: float, end: float) -> str:
     )
 
 
+def _hue(score: float) -> float:
+    """0 (red, critical) .. 120 (green, healthy)."""
+    return 120 * max(0.0, min(1.0, score))
+
+
 def heat_color(score: float | None) -> str | None:
     """Red (critical, 0) through amber to green (healthy, 1); None when not measured."""
     if score is None:
         return None
-    s = max(0.0, min(1.0, score))
-    hue = 120 * s
-    return f"hsl({hue:.0f}, 75%, 45%)"
+    return f"hsl({_hue(score):.0f}, 75%, 45%)"
 
 
 def heat_tint(score: float | None) -> str:
     """The segment's fill: the heat colour's hue, pale enough for dark text; neutral grey when not measured."""
     if score is None:
         return UNMEASURED_FILL
-    hue = 120 * max(0.0, min(1.0, score))
-    return f"hsl({hue:.0f}, 70%, 91%)"
+    return f"hsl({_hue(score):.0f}, 70%, 91%)"
 
 
 def segments(moments: list[Moment], health: dict[int, MomentHealth]) -> list[Segment]:

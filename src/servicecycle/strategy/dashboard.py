@@ -161,7 +161,7 @@ def nps_trend(organization: Organization, waves: int = NPS_WAVES) -> list[NpsPoi
     )
     rows = [row for row in rows if row["promoters"] + row["passives"] + row["detractors"] > 0]
     named = Wave.objects.filter(pk__in=[row["wave_id"] for row in rows]).values_list("pk", "name", "starts_on")
-    wave_of = {pk: (name, starts_on) for pk, name, starts_on in named} if rows else {}
+    wave_of = {pk: (name, starts_on) for pk, name, starts_on in named}
     points = [
         NpsPoint(
             wave_id=row["wave_id"],
