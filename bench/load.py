@@ -452,6 +452,8 @@ def swarm(world_path: str) -> int:
                         f"/promises/{pk}/request/",
                         {"csrfmiddlewaretoken": csrf(page), "request-version": version.group(1)},
                         "promise: ask the team",
+                        "promise-live",
+                        f"/promises/{pk}/",
                     )
                 think()
             requests_page = self.client.get("/promises/requests/", name="promise: requests")
@@ -465,12 +467,21 @@ def swarm(world_path: str) -> int:
                 return
             token = csrf(requests_page.text)
             data = {"csrfmiddlewaretoken": token, "confirm-version": found.group(2), "back": "requests"}
-            self.act(self.client, f"/promises/{found.group(1)}/confirm/", data, "promise: confirm")
+            self.act(
+                self.client,
+                f"/promises/{found.group(1)}/confirm/",
+                data,
+                "promise: confirm",
+                f"request-{found.group(1)}",
+                "/promises/requests/",
+            )
 
-        def act(self, client: Any, url: str, data: dict[str, str], name: str) -> None:
-            """A promise action: done, it redirects; refused, it shows the page again with the reason."""
-            with client.post(url, data=data, name=name, catch_response=True) as answer:
-                if answer.status_code == 200 and not answer.history:
+        def act(self, client: Any, url: str, data: dict[str, str], name: str, target: str, page: str) -> None:
+            """A promise action sent as the page's htmx form sends it: the answer is the part it swaps (the promise's
+            live part, or the request's card), with a message; a refusal comes back as that part with the reason."""
+            headers = {"HX-Request": "true", "HX-Target": target, "HX-Current-URL": f"{world.base}{page}"}
+            with client.post(url, data=data, headers=headers, name=name, catch_response=True) as answer:
+                if answer.status_code == 200 and "message-success" not in answer.text:
                     answer.failure(f"{url} was refused")
 
     class Survey(Person):

@@ -89,6 +89,7 @@ def test_warehouse_transfer_is_declined_answered_live_given_broken_and_recovered
     lead = lead_context.new_page()
     _sign_in(lead, base, "lead@brickworks.test")
     lead.goto(f"{base}/promises/requests/")
+    lead.evaluate("window.__samePage = true")  # the answer comes in place: the list is not reloaded
     request = lead.locator(f"#request-{promise.pk}")
     expect(request).to_contain_text(TEXT)
     expect(request).to_contain_text("answer by")
@@ -101,6 +102,10 @@ def test_warehouse_transfer_is_declined_answered_live_given_broken_and_recovered
     _shot(lead, "04-lead-declines")
     request.get_by_role("button", name="Decline", exact=True).click()
     expect(lead.get_by_text("Declined. The person who asked has been told")).to_be_visible()
+    expect(lead.locator(f"#request-{promise.pk}.answered")).to_contain_text("Declined by the team")
+    expect(lead.locator("#requests-waiting")).to_have_text("0")
+    assert lead.evaluate("window.__samePage === true")
+    _shot(lead, "04b-lead-declined-in-place")
 
     # 3. the seller's open page shows the answer by itself (the polled fragment), without a reload
     expect(page.locator(".state-line")).to_contain_text("Declined by the team", timeout=15_000)
@@ -111,6 +116,8 @@ def test_warehouse_transfer_is_declined_answered_live_given_broken_and_recovered
     # 4. the seller accepts the alternative and gives it to the customer
     page.get_by_role("button", name="Accept the team's alternative").click()
     expect(page.locator(".state-line")).to_contain_text("Confirmed by the team")
+    expect(page.get_by_text("The team's alternative is now the promise")).to_be_visible()
+    assert page.evaluate("window.__samePage === true")  # the action's answer swapped the live part
     page.get_by_role("button", name="Give it to the customer").click()
     expect(page.locator(".state-line")).to_contain_text("Given to the customer")
     promise.refresh_from_db()

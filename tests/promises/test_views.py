@@ -436,6 +436,85 @@ def test_the_team_sees_its_requests_with_the_answer_deadline_and_declines_from_t
     assert builders.fresh(promise).state == State.DECLINED
 
 
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_confirming_from_the_requests_page_answers_in_place(world: World, client_for: Any) -> None:
+    """The page's htmx form gets the request's card back, saying it was confirmed, and the new waiting count."""
+    promise = builders.awaiting(world, text="Move the goods to the central warehouse today")
+    builders.awaiting(world, text="Another request")
+    client = client_for("lead")
+    response = client.post(
+        reverse("promise-confirm", kwargs={"pk": promise.pk}),
+        {"confirm-version": promise.version, "back": "requests"},
+        **HX,
+    )
+    assert response.status_code == 200
+    body = _body(response)
+    assert f'<article class="promise-request answered" id="request-{promise.pk}">' in body
+    assert "message-success" in body and "Confirmed." in body
+    assert '<span class="badge" id="requests-waiting" hx-swap-oob="true">1</span>' in body
+    assert "<html" not in body  # a fragment, not the page
+    assert builders.fresh(promise).state == State.CONFIRMED
+    # the message was shown in the card: the next page does not repeat it
+    assert "Confirmed." not in _body(client.get(reverse("promise-requests")))
+
+
+def test_a_decline_without_a_reason_comes_back_in_its_card_with_the_error(world: World, client_for: Any) -> None:
+    promise = builders.awaiting(world, text="Move the goods to the central warehouse today")
+    response = client_for("lead").post(
+        reverse("promise-decline", kwargs={"pk": promise.pk}),
+        {"decline-version": promise.version, "decline-reason": "", "back": "requests"},
+        **HX,
+    )
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    body = _body(response)
+    assert body.lstrip().startswith(f'<article class="promise-request" id="request-{promise.pk}">')
+    assert '<details class="action-details" open>' in body
+    assert f'id="id_{promise.pk}_decline-reason"' in body  # the same ids as the card had on the list
+    assert "This field is required." in body
+    assert builders.fresh(promise).state == State.AWAITING
+
+
+def test_a_request_answered_meanwhile_says_so_in_its_card_without_the_buttons(world: World, client_for: Any) -> None:
+    promise = builders.awaiting(world, text="Move the goods to the central warehouse today")
+    version = promise.version
+    actions.confirm(acting_user=world.manager.user, promise=promise, expected_version=version)
+    response = client_for("lead").post(
+        reverse("promise-confirm", kwargs={"pk": promise.pk}),
+        {"confirm-version": version, "back": "requests"},
+        **HX,
+    )
+    assert response.status_code == 200
+    body = _body(response)
+    assert 'role="alert"' in body
+    assert "promise-confirm" not in body and "Confirm: we will do it" not in body
+    assert reverse("promise-detail", kwargs={"pk": promise.pk}) in body
+
+
+def test_an_action_on_the_promise_page_swaps_its_live_part(world: World, client_for: Any) -> None:
+    promise = builders.draft(world, text="Call back before noon")
+    client = client_for("agent")
+    response = client.post(
+        reverse("promise-request", kwargs={"pk": promise.pk}), {"request-version": promise.version}, **HX
+    )
+    assert response.status_code == 200
+    body = _body(response)
+    assert body.lstrip().startswith('<div id="promise-live"')
+    assert 'data-state="awaiting"' in body and "hx-trigger=" in body  # now polls for the team's answer
+    assert "message-success" in body and "The team was asked to confirm." in body
+    assert builders.fresh(promise).state == State.AWAITING
+    # a stale form: the live part again, with the reason, nothing changed; every action form posts through htmx
+    stale = client.post(
+        reverse("promise-request", kwargs={"pk": promise.pk}), {"request-version": promise.version}, **HX
+    )
+    assert stale.status_code == 200
+    stale_body = _body(stale)
+    assert stale_body.lstrip().startswith('<div id="promise-live"') and 'role="alert"' in stale_body
+    forms = re.findall(r"<form [^>]*>", stale_body)
+    assert forms and all('hx-target="#promise-live"' in f for f in forms)
+
+
 def test_the_decline_button_is_the_verb_not_the_life_cycle_stage(world: World, client_for: Any) -> None:
     """ "Decline" is also the name of a life-cycle stage (a noun: Declive, Спад); the button has its own message."""
     from django.conf import settings
@@ -459,7 +538,7 @@ def test_a_long_request_queue_comes_a_page_at_a_time_oldest_first(world: World, 
     first = _body(client.get(reverse("promise-requests")))
     assert first.count('class="promise-request"') == 25
     assert "Request number 00" in first and "Request number 24" in first and "Request number 25" not in first
-    assert '<span class="badge">27</span>' in first and "Page 1 of 2" in first
+    assert '<span class="badge" id="requests-waiting">27</span>' in first and "Page 1 of 2" in first
     second = _body(client.get(reverse("promise-requests") + "?page=2"))
     assert second.count('class="promise-request"') == 2 and "Request number 26" in second
 

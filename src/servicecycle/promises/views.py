@@ -371,10 +371,14 @@ def promise_live(request: HtmxRequest, pk: int) -> HttpResponse:
     return render(request, "promises/_live.html", _live_context(request, promise))
 
 
-def _run_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def _run_action(request: HtmxRequest, pk: int, name: str) -> HttpResponse:
+    """Run one action. From the page's htmx forms the answer is the part that changed (the promise's live part, or
+    the request's card on the confirmation requests page), always 200 since htmx swaps only 2xx answers; without
+    JavaScript a success redirects and a refusal shows the page again with the reason."""
     promise = queries.get_promise_for_user(request.user, pk, write=True)
     spec = ACTIONS[name]
     form = _action_form(name, promise, request.POST)
+    from_requests = request.POST.get("back") == "requests"
     alert = None
     status = 200
     if form.is_valid():
@@ -389,23 +393,56 @@ def _run_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 status = 409
         else:
             messages.success(request, str(spec.done))
-            if request.POST.get("back") == "requests":
+            if request.htmx:
+                return _answered(request, pk, from_requests)
+            if from_requests:
                 return redirect("promise-requests")
             return redirect("promise-detail", pk=promise.pk)
-    # show the page as it is now, with this form's errors (re-read: a conflict means it has changed)
+    # show the promise as it is now, with this form's errors (re-read: a conflict means it has changed)
     promise = queries.get_promise_for_user(request.user, pk)
+    if request.htmx and from_requests:
+        form.auto_id = f"id_{pk}_%s"  # the ids the card's form has on the list
+        alert = alert or " ".join(str(e) for e in form.non_field_errors()) or None
+        return render(
+            request,
+            "promises/_request.html",
+            {
+                "p": promise,
+                "decline_form": form if name == "decline" else _request_decline_form(promise),
+                "can_answer": True,
+                "alert": alert,
+                "now": timezone.now(),
+            },
+        )
     context = _live_context(request, promise, bound={name: form})
     if name not in context["action_forms"]:
         alert = alert or " ".join(str(e) for e in form.non_field_errors()) or None
     context["alert"] = alert
+    if request.htmx:
+        return render(request, "promises/_live.html", {**context, "partial": True})
     return render(request, "promises/promise_detail.html", context, status=status)
+
+
+def _answered(request: HttpRequest, pk: int, from_requests: bool) -> HttpResponse:
+    """What an htmx form swaps in after its action was done: the promise's live part with the message, or on the
+    requests page the request's card saying how it was answered (and the count of requests still waiting)."""
+    promise = queries.get_promise_for_user(request.user, pk)
+    if from_requests:
+        waiting = queries.confirmation_requests_for(request.user).count()
+        return render(request, "promises/_request_answered.html", {"promise": promise, "waiting": waiting})
+    return render(request, "promises/_live.html", {**_live_context(request, promise), "partial": True})
+
+
+def _request_decline_form(promise: Promise) -> DeclineForm:
+    """The decline form of one card on the confirmation requests page (ids unique on the page)."""
+    return DeclineForm(initial={"version": promise.version}, prefix="decline", auto_id=f"id_{promise.pk}_%s")
 
 
 def _action_view(name: str) -> Callable[..., HttpResponse]:
     @require_POST
     @staff_required("view")
     @in_organization_time_zone
-    def view(request: HttpRequest, pk: int) -> HttpResponse:
+    def view(request: HtmxRequest, pk: int) -> HttpResponse:
         return _run_action(request, pk, name)
 
     view.__name__ = f"promise_{name}"
@@ -439,10 +476,7 @@ def promise_requests(request: HttpRequest) -> HttpResponse:
         request,
         "promises/requests.html",
         {
-            "requests": [
-                (p, DeclineForm(initial={"version": p.version}, prefix="decline", auto_id=f"id_{p.pk}_%s"))
-                for p in page
-            ],
+            "requests": [(p, _request_decline_form(p)) for p in page],
             "page": page,
             "attention": attention,
             "can_answer": can_answer,
