@@ -29,3 +29,21 @@ def test_only_chart_pages_allow_eval_for_vega(world: World, client_for: Any) -> 
 
 def test_the_login_page_carries_the_policy_too(db: None, client: Any) -> None:
     assert "script-src 'self'" in client.get(reverse("login"))["Content-Security-Policy"]
+
+
+def test_no_template_has_an_inline_script_or_event_handler() -> None:
+    """The policy blocks them: an inline ``onchange=`` or ``<script>`` body silently does nothing in the browser."""
+    import re
+    from pathlib import Path
+
+    import servicecycle
+
+    root = Path(servicecycle.__file__).parent
+    handler = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.S)
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", re.S)
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("templates/**/*.html")
+        if handler.search(text := path.read_text(encoding="utf-8")) or inline_script.search(text)
+    ]
+    assert not found, f"inline scripts or event handlers (blocked by the CSP) in: {found}"
