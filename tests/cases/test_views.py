@@ -511,3 +511,25 @@ def test_configuration_is_for_managers(world: World, client_for: Any, role: str)
 
 def test_nav_shows_cases(world: World, client: Client, client_for: Any) -> None:
     assert 'href="/cases/"' in client_for("viewer").get("/").content.decode()
+
+
+def test_a_reply_longer_than_the_limit_is_refused_on_its_field_and_nothing_is_saved(
+    world: World, client_for: Any
+) -> None:
+    from servicecycle.cases.models import CaseMessage
+    from servicecycle.core.validation import LONG_TEXT
+
+    case = complaint(world).case
+    payload = {
+        "add_message-kind": "public_reply",
+        "add_message-body": "x" * (LONG_TEXT + 1),
+        "add_message-version": fresh(case).version,
+    }
+    response = client_for("agent").post(_step(case, "add_message"), payload)
+    assert response.status_code == 422
+    assert f"Ensure this value has at most {LONG_TEXT:,}".replace(",", "") in response.content.decode().replace(",", "")
+    assert not CaseMessage.objects.filter(case=case).exists()
+    assert (
+        f'maxlength="{LONG_TEXT}"'
+        in client_for("agent").get(reverse("case-detail", kwargs={"pk": case.pk})).content.decode()
+    )

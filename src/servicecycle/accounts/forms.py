@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.actions import CUSTOMER_FIELDS
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Role, Team
+from servicecycle.core.validation import limited_text
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
@@ -83,6 +84,7 @@ class CalendarDateForm(forms.Form):
 
 class TeamForm(forms.ModelForm):
     class Meta:
+        formfield_callback = limited_text
         model = Team
         fields = ["name", "description", "color", "email"]
         widgets = {
@@ -131,6 +133,7 @@ class CustomerForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = limited_text
         model = Customer
         fields = list(CUSTOMER_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Staff, Team
 from servicecycle.cases.models import Case, CaseMessage, Category, Kind, Priority
 from servicecycle.catalog.models import Service
+from servicecycle.core.validation import LONG_TEXT
 from servicecycle.cycles.models import Moment
 
 BLANK = [("", "—")]
@@ -74,12 +75,15 @@ class MessageForm(StepForm):
         widget=forms.RadioSelect,
         required=False,
     )
-    body = forms.CharField(label=_("message"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    body = forms.CharField(
+        max_length=LONG_TEXT, label=_("message"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
     marked_required = ("body",)
 
 
 class DecideForm(StepForm):
     decision = forms.CharField(
+        max_length=LONG_TEXT,
         label=_("decided response"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
@@ -90,6 +94,7 @@ class DecideForm(StepForm):
 
 class CommunicateForm(StepForm):
     body = forms.CharField(
+        max_length=LONG_TEXT,
         label=_("message to the customer"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
@@ -112,7 +117,9 @@ class CloseForm(StepForm):
 
 
 class ReasonForm(StepForm):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(
+        max_length=LONG_TEXT, label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, required: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,12 +144,16 @@ class NewCaseForm(forms.Form):
     contact_name = forms.CharField(label=_("contact name"), required=False, max_length=200)
     contact_email = forms.CharField(label=_("contact email"), required=False, max_length=254)
     subject = forms.CharField(label=_("subject"), required=False, max_length=200)
-    description = forms.CharField(label=_("what happened"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    description = forms.CharField(
+        max_length=LONG_TEXT, label=_("what happened"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
     hotline_caller = forms.CharField(label=_("caller"), required=False, max_length=200)
     hotline_duration_minutes = forms.DecimalField(
         label=_("call duration (minutes)"), required=False, min_value=0, max_digits=6, decimal_places=1
     )
-    hotline_notes = forms.CharField(label=_("call notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    hotline_notes = forms.CharField(
+        max_length=LONG_TEXT, label=_("call notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     claim_request = forms.ChoiceField(
         label=_("what is asked"), choices=_choices(Case.ClaimRequest.choices), required=False
     )
@@ -213,7 +224,9 @@ class SlaPolicyForm(forms.Form):
 class ReplyTemplateForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=120, required=False)
     language = forms.ChoiceField(label=_("language"), choices=LANGUAGE_CHOICES, required=False)
-    body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 8}), required=False)
+    body = forms.CharField(
+        max_length=LONG_TEXT, label=_("text"), widget=forms.Textarea(attrs={"rows": 8}), required=False
+    )
     is_active = forms.BooleanField(label=_("in use"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     marked_required = ("name", "language", "body")

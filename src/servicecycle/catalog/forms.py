@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.models import Organization, Team
 from servicecycle.catalog.actions import DECISION_FIELDS
 from servicecycle.catalog.models import OfferingDecision, Service
+from servicecycle.core.validation import limited_text
 
 
 class ServiceForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = limited_text
         model = Service
         fields = ["name", "description", "category", "owner_team", "status", "service_share"]
         widgets = {
@@ -26,6 +28,7 @@ class ServiceForm(forms.ModelForm):
 
 class DecisionForm(forms.ModelForm):
     class Meta:
+        formfield_callback = limited_text
         model = OfferingDecision
         fields = list(DECISION_FIELDS)
         # the price is written and read in the user's language (49,50 in Spanish, 49.50 in English; a point is

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import Staff
+from servicecycle.core.validation import LONG_TEXT
 from servicecycle.people.content import CRITERIA, PULSE_QUESTIONS, SCORE_MAX, SCORE_MIN
 
 SCORE_CHOICES = [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
@@ -22,7 +23,9 @@ class CandidateForm(forms.Form):
     role_applied = forms.CharField(label=_("Role applied for"), max_length=120)
     assessed_on = forms.DateField(label=_("Interview date"), widget=forms.DateInput(attrs={"type": "date"}))
     interviewer = forms.ModelChoiceField(label=_("Interviewer"), queryset=Staff.objects.none())
-    notes = forms.CharField(label=_("Overall notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        max_length=LONG_TEXT, label=_("Overall notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,7 +47,9 @@ class CandidateForm(forms.Form):
 
 class CourseForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        max_length=LONG_TEXT, label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     front_line_only = forms.BooleanField(
         label=_("Front line only"),
         required=False,

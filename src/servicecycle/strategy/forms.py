@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.cases.actions.attachments import max_bytes, max_files
 from servicecycle.cases.public_forms import MultipleFileField, MultipleFileInput
 from servicecycle.catalog.models import Service
+from servicecycle.core.validation import LONG_TEXT
 from servicecycle.cycles.models import Moment
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import MAX_PARITY_MARGIN, SHOPPING_SCORE_MAX, SHOPPING_SCORE_MIN, DemandPeriod
@@ -45,6 +46,7 @@ def rows_from_text(text: str) -> list[DemandRow]:
 
 class DemandHistoryForm(forms.Form):
     history = forms.CharField(
+        max_length=LONG_TEXT,
         label=_("Demand by period"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
@@ -127,7 +129,9 @@ class ShoppingAuditForm(forms.Form):
     outlet_name = forms.CharField(label=_("Outlet"), max_length=160, help_text=_("Branch, store or address visited."))
     visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
     shopper = forms.CharField(label=_("Shopper"), max_length=160)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        max_length=LONG_TEXT, label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photos = MultipleFileField(
         label=_("Photos (optional)"),
         required=False,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
 from servicecycle.catalog.models import Service
+from servicecycle.core.validation import LONG_TEXT
 from servicecycle.cycles.models import Moment
 from servicecycle.surveys.actions.design import ATTRIBUTE_KINDS, CHOICE_KINDS, CHOSEN_SCALES, CONDITION_SOURCE_KINDS
 from servicecycle.surveys.blueprints import BLUEPRINTS
@@ -393,6 +394,7 @@ class InviteForm(ActionForm):
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False)
     emails = forms.CharField(
+        max_length=LONG_TEXT,
         label=gettext_lazy("Email addresses, one per line"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
