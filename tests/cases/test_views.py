@@ -442,6 +442,9 @@ def test_new_case_missing_fields_are_named_and_nothing_is_saved(world: World, cl
         {"kind": "complaint", "channel": "in_person", "service": "", "description": "x"},
     )
     assert "Choose one of your organization" in response.content.decode()
+    # the empty form names both required fields at once, not one per attempt
+    body = client_for("agent").post(reverse("case-create"), {"kind": "complaint", "channel": "hotline"}).content
+    assert "Describe what happened." in body.decode() and "Choose one of your organization" in body.decode()
     assert not Case.objects.exists()
     assert client_for("viewer").get(reverse("case-create")).status_code == 403
 

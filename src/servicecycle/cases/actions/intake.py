@@ -240,8 +240,13 @@ def create_case(
     kind = _choice(kind, Kind, "kind", _("Choose what kind of case this is."))
     channel = _choice(channel, Case.Channel, "channel", _("Choose the channel the case came through."))
     description = _text(description)
+    missing = {}  # the required fields left empty, all named at once (a form shows each error on its field)
     if not description:
-        raise fail("description", _("Describe what happened."))
+        missing["description"] = [_("Describe what happened.")]
+    if service_id in (None, ""):
+        missing["service"] = [_("Choose one of your organization's services.")]
+    if missing:
+        raise ValidationFailed(missing)
     subject = _text(subject) or description.splitlines()[0][:120]
     service = service_of(organization.pk, service_id)
     moment = moment_of(service, moment_id)
