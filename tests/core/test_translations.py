@@ -62,3 +62,21 @@ def test_committed_catalog_matches_the_source(fresh_catalogs: Any, language: str
 
     committed = SOURCE / "locale" / language / "LC_MESSAGES" / "django.po"
     assert ids(committed) == ids(fresh_catalogs / language / "LC_MESSAGES" / "django.po")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_top_bar_sections_have_distinct_names_in_every_language(
+    world: Any, client_for: Any, language: str
+) -> None:
+    """Two menu entries with one name (People and Staff were both "Сотрудники") leave the user guessing."""
+    import re
+
+    from django.conf import settings
+
+    client = client_for("admin")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    body = client.get("/").content.decode()
+    sections = body.split('id="nav-sections"', 1)[1].split("</ul>", 1)[0]
+    names = [re.sub(r"\s+", " ", n).strip() for n in re.findall(r"<a [^>]*>([^<]+)</a>", sections)]
+    assert len(names) >= 8, names
+    assert len(names) == len(set(names)), f"{language}: {names}"
