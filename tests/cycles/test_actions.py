@@ -135,3 +135,32 @@ def test_update_with_a_negative_target_is_refused(world: World) -> None:
     assert caught.value.field == "target_value"
     moment.refresh_from_db()
     assert moment.target_value is None
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "unit", "shown"),
+    [
+        ("en", "1", "hours", "1 hour"),
+        ("en", "2", "hours", "2 hours"),
+        ("en", "1.5", "days", "1.5 days"),
+        ("en", "1", "minutes", "1 minute"),
+        ("en", "95", "percent", "95%"),
+        ("en", "1", "count", "1 occurrence"),
+        ("en", "4.5", "score", "score 4.5"),
+        ("ru", "1", "hours", "1 час"),
+        ("ru", "3", "hours", "3 часа"),
+        ("ru", "5", "hours", "5 часов"),
+        ("ru", "1.5", "days", "1,5 дня"),
+        ("es", "1", "days", "1 día"),
+        ("es", "2.5", "hours", "2,5 horas"),
+        ("ms", "2", "days", "2 hari"),
+    ],
+)
+def test_a_target_reads_with_its_plural_and_number_format(
+    world: World, language: str, value: str, unit: str, shown: str
+) -> None:
+    from django.utils import translation
+
+    moment = Moment(service=world.service, name="Delivery", target_value=Decimal(value), target_unit=unit)
+    with translation.override(language):
+        assert moment.target_display == shown

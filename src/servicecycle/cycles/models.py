@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import Team
@@ -59,8 +61,24 @@ class Moment(models.Model):
 
     @property
     def target_display(self) -> str:
+        """The target as words in the active language: "1 hour", "1,5 часа", "95%"."""
         if self.target_value is None:
             return ""
         value = self.target_value.normalize()
-        text = f"{value:f}"
-        return f"{text} {self.get_target_unit_display()}" if self.target_unit else text
+        text = formats.number_format(value, use_l10n=True)
+        # the plural form: a whole number picks its own; a fraction reads like "2" (1.5 hours, 1,5 часа)
+        n = int(value) if value == value.to_integral_value() else 2
+        unit = self.target_unit
+        if unit == self.Unit.MINUTES:
+            return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": text}
+        if unit == self.Unit.HOURS:
+            return ngettext("%(n)s hour", "%(n)s hours", n) % {"n": text}
+        if unit == self.Unit.DAYS:
+            return ngettext("%(n)s day", "%(n)s days", n) % {"n": text}
+        if unit == self.Unit.PERCENT:
+            return gettext("%(n)s%%") % {"n": text}
+        if unit == self.Unit.SCORE:
+            return gettext("score %(n)s") % {"n": text}
+        if unit == self.Unit.COUNT:
+            return ngettext("%(n)s occurrence", "%(n)s occurrences", n) % {"n": text}
+        return text
