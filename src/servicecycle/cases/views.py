@@ -38,31 +38,8 @@ from servicecycle.cases.inbox_rows import RowKit, inbox_row
 from servicecycle.cases.models import Case, CaseMessage, Kind, Priority, SlaState, Status
 from servicecycle.core import audit
 from servicecycle.core.errors import Conflict, DomainError
+from servicecycle.core.verbs import verb_label
 from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, staff_required
-
-CASE_VERBS = {
-    "case.created": gettext_lazy("received the case"),
-    "case.acknowledged": gettext_lazy("acknowledged the case"),
-    "case.assessed": gettext_lazy("assessed the case"),
-    "case.assigned": gettext_lazy("assigned the case"),
-    "case.priority_changed": gettext_lazy("changed the priority"),
-    "case.message_added": gettext_lazy("added a message"),
-    "case.response_decided": gettext_lazy("decided the response"),
-    "case.communicated": gettext_lazy("communicated the response"),
-    "case.closed": gettext_lazy("closed the case"),
-    "case.reopened": gettext_lazy("reopened the case"),
-    "case.paused": gettext_lazy("put the case on hold for the customer"),
-    "case.resumed": gettext_lazy("resumed the case"),
-    "case.escalated": gettext_lazy("escalated the case"),
-    "case.customer_added_information": gettext_lazy("added information (customer)"),
-    "case.rated": gettext_lazy("rated the handling (customer)"),
-    "case.attachments_added": gettext_lazy("added files"),
-    "case.customer_emailed": gettext_lazy("wrote by email (customer)"),
-    "case.outcome_accepted": gettext_lazy("accepted the outcome (customer)"),
-    "case.personal_data_erased": gettext_lazy("erased the customer's personal data"),
-    "case.sla_warning": gettext_lazy("SLA warning"),
-    "case.sla_breached": gettext_lazy("SLA target missed"),
-}
 
 STEP_DONE = {
     "acknowledge": gettext_lazy("Case acknowledged."),
@@ -314,7 +291,7 @@ def _step_forms(
 def _audit_trail(case: Case) -> list[Any]:
     events = audit.timeline(case, limit=100)
     for event in events:
-        event.label = CASE_VERBS.get(event.verb, event.verb)  # type: ignore[attr-defined]
+        event.label = verb_label(event.verb)  # type: ignore[attr-defined]
     return events
 
 

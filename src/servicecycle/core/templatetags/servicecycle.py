@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
-from django.utils.translation import gettext_lazy as _
+
+from servicecycle.core import verbs
 
 register = template.Library()
 
@@ -28,31 +29,19 @@ def minutes_as_time(value: int) -> str:
     return f"{value // 60:02d}:{value % 60:02d}"
 
 
-VERB_LABELS = {
-    "organization.updated": _("changed the organization profile"),
-    "organization.hours_changed": _("changed the working hours"),
-    "organization.date_set": _("set a closure or working date"),
-    "organization.date_removed": _("removed a closure or working date"),
-    "team.created": _("created the team"),
-    "team.updated": _("changed the team"),
-    "team.deleted": _("deleted the team"),
-    "staff.created": _("added the staff member"),
-    "staff.updated": _("changed the staff member"),
-    "customer.created": _("added the customer"),
-    "customer.updated": _("changed the customer"),
-    "api_token.created": _("created an API token"),
-    "api_token.revoked": _("revoked an API token"),
-    "service.created": _("created the service"),
-    "service.updated": _("changed the service"),
-    "decision.recorded": _("recorded an offering decision"),
-    "moment.added": _("added the moment"),
-    "moment.updated": _("changed the moment"),
-    "moment.removed": _("removed the moment"),
-    "cycle.reordered": _("reordered the cycle"),
-}
-
-
 @register.filter
 def verb_label(verb: str) -> str:
     """A readable, translated sentence for an audit event's verb (the code itself when unknown)."""
-    return str(VERB_LABELS.get(verb, verb))
+    return verbs.verb_label(verb)
+
+
+@register.filter
+def field_label(name: str, object_type: str) -> str:
+    """A changed field's name in words, for an event on ``object_type``: ``{{ name|field_label:e.object_type }}``."""
+    return verbs.field_label(object_type, name)
+
+
+@register.filter
+def changed_fields(event: Any) -> list[str]:
+    """The names, in words, of the fields an audit event changed."""
+    return verbs.changed_fields(event)

@@ -1,4 +1,4 @@
-"""Template helpers of the promise pages: state badges, audit verbs, rates, and the case page's promises."""
+"""Template helpers of the promise pages: state badges, rates, and the case page's promises."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ from servicecycle.promises.models import State
 
 register = template.Library()
 
-VERB_LABELS = {
-    "promise.created": _("drafted the promise"),
-    "promise.confirmation_requested": _("asked the team to confirm"),
-    "promise.confirmed": _("confirmed for the team"),
-    "promise.declined": _("declined for the team"),
-    "promise.alternative_accepted": _("accepted the team's alternative"),
-    "promise.given": _("gave the promise to the customer"),
-    "promise.kept": _("marked the promise as kept"),
-    "promise.withdrawn": _("withdrew the promise"),
-    "promise.broken": _("the promise passed its due time: broken"),
-    "promise.recovered": _("recorded a recovery"),
-    "promise.escalated": _("escalated"),
-    "promise.at_risk": _("flagged as at risk"),
-}
-
 # a word per state for the badge's class (the state's name is always written out, colour only adds to it)
 STATE_TONES = {
     State.DRAFT: "neutral",
@@ -38,11 +23,6 @@ STATE_TONES = {
     State.BROKEN: "bad",
     State.WITHDRAWN: "neutral",
 }
-
-
-@register.filter
-def promise_verb(verb: str) -> str:
-    return str(VERB_LABELS.get(verb, verb))
 
 
 @register.filter
