@@ -37,6 +37,7 @@ from servicecycle.core import audit
 from servicecycle.core.errors import ValidationFailed
 from servicecycle.core.models import AuditEvent
 from servicecycle.core.validation import check
+from servicecycle.core.verbs import verb_label
 from servicecycle.strategy.models import DEFAULT_PARITY_MARGIN, ShoppingAudit, ShoppingScore, StrategyWorksheet
 from servicecycle.surveys.models import Answer, Attribute, Question, Response, Survey
 
@@ -381,11 +382,7 @@ def listening_tools(service: Service, *, today: dt.date | None = None, urls: dic
 
 # --- (c) how to offer, and the decision log ------------------------------------------------------------------
 
-LOG_VERBS: dict[str, Promise] = {
-    "decision.recorded": gettext_lazy("recorded an offering decision"),
-    "strategy.margin_set": gettext_lazy("set the parity margin"),
-    "shopping.audit_recorded": gettext_lazy("recorded a comparison-shopping audit"),
-}
+LOG_VERBS = ("decision.recorded", "strategy.margin_set", "shopping.audit_recorded")  # labels: core.verbs
 LOG_SIZE = 10
 
 
@@ -409,4 +406,4 @@ def decision_log(service: Service, limit: int = LOG_SIZE) -> list[AuditEvent]:
 
 
 def log_rows(events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
-    return [{"event": e, "what": LOG_VERBS.get(e.verb, e.verb)} for e in events]
+    return [{"event": e, "what": verb_label(e.verb)} for e in events]
