@@ -100,10 +100,28 @@ def test_the_list_sorts_by_due_both_ways(world: World, client_for: Any) -> None:
     builders.draft(world, text="Later one", due_at=timezone.now() + timedelta(days=3))
     builders.draft(world, text="Sooner one", due_at=timezone.now() + timedelta(hours=3))
     client = client_for("agent")
-    body = _body(client.get(reverse("promise-list")))
+    body = _body(client.get(reverse("promise-list"), {"sort": "due"}))
     assert body.index("Sooner one") < body.index("Later one")
     body = _body(client.get(reverse("promise-list"), {"sort": "-due"}))
     assert body.index("Later one") < body.index("Sooner one")
+
+
+def test_the_list_shows_the_promises_to_act_on_first(world: World, client_for: Any) -> None:
+    """By default: open promises (and broken ones awaiting a recovery) soonest due first, then the settled ones,
+    newest first; a page of old kept promises no longer pushes this week's work to page 2."""
+    old_kept = builders.draft(world, text="Kept long ago", due_at=timezone.now() + timedelta(hours=1))
+    Promise.objects.filter(pk=old_kept.pk).update(state=State.KEPT, due_at=timezone.now() - timedelta(days=90))
+    kept = builders.draft(world, text="Kept last week", due_at=timezone.now() + timedelta(hours=1))
+    Promise.objects.filter(pk=kept.pk).update(state=State.KEPT, due_at=timezone.now() - timedelta(days=7))
+    broken = builders.draft(world, text="Broken, no recovery", due_at=timezone.now() + timedelta(hours=1))
+    Promise.objects.filter(pk=broken.pk).update(state=State.BROKEN, due_at=timezone.now() - timedelta(days=30))
+    builders.draft(world, text="Due in three days", due_at=timezone.now() + timedelta(days=3))
+    builders.draft(world, text="Due in three hours", due_at=timezone.now() + timedelta(hours=3))
+    body = _body(client_for("agent").get(reverse("promise-list")))
+    order = ["Broken, no recovery", "Due in three hours", "Due in three days", "Kept last week", "Kept long ago"]
+    positions = [body.index(text) for text in order]
+    assert positions == sorted(positions), order
+    assert "open first" in body
 
 
 def test_scopes_follow_the_role(world: World, client_for: Any) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, When
+from django.db.models import Case as DbCase
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from servicecycle.promises.models import Promise, State
 MANAGING_ROLES = (Role.ADMIN, Role.MANAGER)
 DUE_FILTERS = ("overdue", "today", "week", "later")
 SORTS = {"due": ("due_at", "id"), "-due": ("-due_at", "-id")}
+DEFAULT_SORT = "open"  # the promises still to act on first, soonest due first; then the settled ones, newest first
 
 
 def scopes_for(staff: Staff) -> list[str]:
@@ -40,7 +42,7 @@ def filter_promises(
     team_id: int | None = None,
     service_id: int | None = None,
     due: str = "",
-    sort: str = "due",
+    sort: str = DEFAULT_SORT,
     now: datetime | None = None,
 ) -> QuerySet[Promise]:
     """Narrow a list from ``queries.promises_for_user`` by the list page's filters (day bounds in local time)."""
@@ -62,7 +64,16 @@ def filter_promises(
             promises = promises.filter(due_at__gte=start_of_day, due_at__lt=start_of_day + timedelta(days=7))
         else:
             promises = promises.filter(due_at__gte=start_of_day + timedelta(days=7))
-    return promises.order_by(*SORTS.get(sort, SORTS["due"]))
+    if sort not in SORTS:  # the default: settled means kept, withdrawn, or broken with its recovery recorded
+        settled = Q(state__in=[State.KEPT, State.WITHDRAWN]) | Q(state=State.BROKEN, recovered_at__isnull=False)
+        promises = promises.annotate(settled=ExpressionWrapper(settled, output_field=BooleanField()))
+        return promises.order_by(
+            "settled",
+            DbCase(When(settled=False, then=F("due_at"))).asc(nulls_last=True),
+            F("due_at").desc(),
+            "-id",
+        )
+    return promises.order_by(*SORTS[sort])
 
 
 def needing_attention(promises: QuerySet[Promise], *, now: datetime | None = None) -> QuerySet[Promise]:

@@ -111,9 +111,9 @@ def promise_list(request: HttpRequest) -> HttpResponse:
     due = request.GET.get("due", "")
     if due not in ui_queries.DUE_FILTERS:
         due = ""
-    sort = request.GET.get("sort", "due")
+    sort = request.GET.get("sort", "")
     if sort not in ui_queries.SORTS:
-        sort = "due"
+        sort = ui_queries.DEFAULT_SORT
     promises = queries.promises_for_user(request.user, scope=scope, state=state or None, search=q)
     promises = ui_queries.filter_promises(
         promises, organization=staff.organization, team_id=team_id, service_id=service_id, due=due, sort=sort
