@@ -161,6 +161,11 @@ def test_missing_required_fields_are_named_and_nothing_is_saved(world: World) ->
         assert label in body
     assert "Choose what you would like to send us." in body
     assert "Tell us what happened." in body
+    # the summary at the top links each field in error to the field itself
+    summary = body.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'<a href="#([^"]+)">', summary)
+    assert {"id_kind_0", "id_service", "id_description"} <= set(links), links
+    assert all(f'id="{target}"' in body for target in links), links
     assert Case.objects.count() == 0
 
 

@@ -132,7 +132,12 @@ def _public_field_error(exc: DomainError) -> DomainError:
 
 
 def _intake_page(request: HttpRequest, organization: Organization, form: IntakeForm, status: int = 200) -> HttpResponse:
-    fields_in_error = [form.fields[name].label for name in form.errors if name in form.fields]
+    # each links to its field (a choice of radio buttons: to its first button)
+    fields_in_error = [
+        (form[name].id_for_label or f"{form[name].auto_id}_0", form.fields[name].label)
+        for name in form.errors
+        if name in form.fields
+    ]
     # choosing a service narrows the moments to that service's (HTMX swaps the moment field in)
     form.fields["service"].widget.attrs.update(
         {
