@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import formats, translation
 
-MOMENT = datetime(2026, 12, 6, 14, 50, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 12, 6, 14, 50, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
