@@ -65,9 +65,7 @@ def test_committed_catalog_matches_the_source(fresh_catalogs: Any, language: str
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_top_bar_sections_have_distinct_names_in_every_language(
-    world: Any, client_for: Any, language: str
-) -> None:
+def test_the_top_bar_sections_have_distinct_names_in_every_language(world: Any, client_for: Any, language: str) -> None:
     """Two menu entries with one name (People and Staff were both "Сотрудники") leave the user guessing."""
     import re
 
