@@ -40,3 +40,34 @@ def test_every_text_box_has_a_length_limit() -> None:
         and not (field.max_length and field.max_length <= LONG_TEXT)
     ]
     assert not unlimited, f"text boxes without a length limit: {unlimited}"
+
+
+def test_every_date_box_is_the_browsers_date_picker_with_an_iso_value() -> None:
+    """<input type="date"> only takes yyyy-mm-dd: a date written the language's way (07.12.2026) is dropped by the
+    browser, so a Russian or Spanish user saw the field empty and lost a saved date on the next save."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from servicecycle.core.widgets import DateInput
+
+    fields = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _form_classes()
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField)
+    ]
+    assert len(fields) >= 8, fields
+    wrong = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _form_classes()
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.DateField)
+        and not isinstance(field, forms.DateTimeField)
+        and not isinstance(field.widget, DateInput)
+    ]
+    assert not wrong, f"date fields without the ISO date picker: {wrong}"
+    for language in ("ru", "es", "ms", "en"):
+        with translation.override(language):
+            html = DateInput().render("day", dt.date(2026, 12, 7))
+        assert 'type="date"' in html and 'value="2026-12-07"' in html, (language, html)

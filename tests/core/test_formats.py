@@ -24,3 +24,13 @@ def test_short_date_and_time_per_language(language: str, short: str, time: str) 
         assert formats.date_format(MOMENT, "SHORT_DATETIME_FORMAT") == short
         assert formats.time_format(MOMENT.time(), "TIME_FORMAT") == time
         assert "p.m." not in formats.date_format(MOMENT, "DATETIME_FORMAT")
+
+
+def test_a_russian_sentence_ending_in_a_date_ends_in_one_full_stop() -> None:
+    from django.template import Context, Template
+
+    with translation.override("ru"):
+        text = Template(
+            '{% load i18n %}{% blocktranslate with day=d|date:"DATE_FORMAT" %}Next refresher due {{ day }}.{% endblocktranslate %}'
+        ).render(Context({"d": MOMENT.date()}))
+    assert text.endswith("6 декабря 2026."), text

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.actions import CUSTOMER_FIELDS
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization, Role, Team
 from servicecycle.core.validation import limited_text
+from servicecycle.core.widgets import DateInput
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
@@ -75,7 +76,7 @@ class WorkingHoursForm(forms.Form):
 
 
 class CalendarDateForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("date"), widget=DateInput())
     kind = forms.ChoiceField(
         label=_("kind"), choices=[("closed", _("closed")), ("worked", _("open despite a public holiday"))]
     )

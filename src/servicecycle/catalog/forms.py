@@ -7,6 +7,7 @@ from servicecycle.accounts.models import Organization, Team
 from servicecycle.catalog.actions import DECISION_FIELDS
 from servicecycle.catalog.models import OfferingDecision, Service
 from servicecycle.core.validation import limited_text
+from servicecycle.core.widgets import DateInput
 
 
 class ServiceForm(forms.ModelForm):
@@ -39,6 +40,6 @@ class DecisionForm(forms.ModelForm):
             "price": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             "partner_names": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),
-            "review_date": forms.DateInput(attrs={"type": "date"}),
+            "review_date": DateInput(),
         }
         labels = {"currency": _("currency (ISO code)")}

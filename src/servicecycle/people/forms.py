@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import Staff
 from servicecycle.core.validation import LONG_TEXT
+from servicecycle.core.widgets import DateInput
 from servicecycle.people.content import CRITERIA, PULSE_QUESTIONS, SCORE_MAX, SCORE_MIN
 
 SCORE_CHOICES = [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
@@ -21,7 +22,7 @@ def _score_field(label: Any, help_text: Any = "") -> forms.ChoiceField:
 class CandidateForm(forms.Form):
     name = forms.CharField(label=_("Candidate's name"), max_length=200)
     role_applied = forms.CharField(label=_("Role applied for"), max_length=120)
-    assessed_on = forms.DateField(label=_("Interview date"), widget=forms.DateInput(attrs={"type": "date"}))
+    assessed_on = forms.DateField(label=_("Interview date"), widget=DateInput())
     interviewer = forms.ModelChoiceField(label=_("Interviewer"), queryset=Staff.objects.none())
     notes = forms.CharField(
         max_length=LONG_TEXT, label=_("Overall notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -70,7 +71,7 @@ class CompletionForm(forms.Form):
     staff = forms.ModelMultipleChoiceField(
         label=_("Staff who completed it"), queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(label=_("Completed on"), widget=DateInput())
     score = forms.IntegerField(label=_("Score (%)"), required=False)
     passed = forms.ChoiceField(label=_("Result"), choices=PASSED_CHOICES, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
@@ -85,7 +86,7 @@ class CompletionForm(forms.Form):
 
 class RoundForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("Closes on"), widget=DateInput())
 
 
 class PulseAnswerForm(forms.Form):

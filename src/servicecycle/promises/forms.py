@@ -16,18 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from servicecycle.accounts.models import Customer, Organization, Team
 from servicecycle.catalog.models import Service
+from servicecycle.core.widgets import DATETIME_FORMAT, LocalDateTimeInput
 from servicecycle.cycles.models import Moment
 from servicecycle.promises.models import Recovery
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 CUSTOMER_CHOICES_SHOWN = 25  # the customer list shows the newest customers; search finds the others
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
 
 
 def customer_label(customer: Customer) -> str:

@@ -12,6 +12,7 @@ from servicecycle.cases.actions.attachments import max_bytes, max_files
 from servicecycle.cases.public_forms import MultipleFileField, MultipleFileInput
 from servicecycle.catalog.models import Service
 from servicecycle.core.validation import LONG_TEXT
+from servicecycle.core.widgets import DateInput
 from servicecycle.cycles.models import Moment
 from servicecycle.strategy.actions import DemandRow
 from servicecycle.strategy.models import MAX_PARITY_MARGIN, SHOPPING_SCORE_MAX, SHOPPING_SCORE_MIN, DemandPeriod
@@ -76,7 +77,7 @@ class DemandUploadForm(forms.Form):
 class SelfAssessmentForm(forms.Form):
     """The date and scope of an assessment; the answers are read from the item radio groups by the view."""
 
-    taken_on = forms.DateField(label=_("Taken on"), widget=forms.DateInput(attrs={"type": "date"}))
+    taken_on = forms.DateField(label=_("Taken on"), widget=DateInput())
     service = forms.ModelChoiceField(
         label=_("Scope"),
         queryset=Service.objects.none(),
@@ -127,7 +128,7 @@ class ShoppingAuditForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "known-competitors", "autocomplete": "off"}),
     )
     outlet_name = forms.CharField(label=_("Outlet"), max_length=160, help_text=_("Branch, store or address visited."))
-    visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=_("Visited on"), widget=DateInput())
     shopper = forms.CharField(label=_("Shopper"), max_length=160)
     notes = forms.CharField(
         max_length=LONG_TEXT, label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organization
 from servicecycle.catalog.models import Service
 from servicecycle.core.validation import LONG_TEXT
+from servicecycle.core.widgets import DateInput
 from servicecycle.cycles.models import Moment
 from servicecycle.surveys.actions.design import ATTRIBUTE_KINDS, CHOICE_KINDS, CHOSEN_SCALES, CONDITION_SOURCE_KINDS
 from servicecycle.surveys.blueprints import BLUEPRINTS
@@ -345,10 +346,8 @@ def attribute_initial(attribute: Attribute) -> dict[str, Any]:
 
 class WaveForm(ActionForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=120, required=False)
-    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(
-        label=gettext_lazy("Ends on"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DateInput(), required=False)
     marked_required = ("name",)
 
 
