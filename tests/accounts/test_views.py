@@ -45,6 +45,17 @@ def test_admin_adds_a_staff_member_with_teams(world: World, client_for: Any) -> 
     assert not person.user.has_usable_password()
 
 
+def test_a_group_of_checkboxes_is_a_fieldset_named_by_its_legend(world: World, client_for: Any) -> None:
+    """A label may hold one control: the team boxes are a fieldset whose legend says what they are."""
+    import re
+
+    body = client_for("admin").get(reverse("staff-create")).content.decode()
+    group = re.search(r"<fieldset><legend>Teams.*?</legend>(.*?)</fieldset>", body, re.S)
+    assert group is not None and 'name="teams"' in group.group(1)
+    labels = re.findall(r"<label>(.*?)</label>", body, re.S)
+    assert not any(label.count("<input") > 1 for label in labels)
+
+
 def test_team_form_refuses_a_duplicate_name(world: World, client_for: Any) -> None:
     response = client_for("manager").post(reverse("team-create"), {"name": "Warehouse", "color": "#123456"})
     assert response.status_code == 200
@@ -91,8 +102,14 @@ def test_text_is_escaped_everywhere_it_is_shown(world: World, client_for: Any) -
 
 
 def test_token_page_shows_a_new_token_once(world: World, client_for: Any) -> None:
+    from servicecycle.accounts.models import ApiToken
+
     client = client_for("viewer")
-    body = client.post(reverse("token-list"), {"name": "Spreadsheet"}).content.decode()
+    created = client.post(reverse("token-list"), {"name": "Spreadsheet"})
+    assert created.status_code == 302 and created["Location"] == reverse("token-list")  # a reload sends nothing
+    body = client.get(reverse("token-list")).content.decode()
     assert "shown only once" in body and "sc_" in body
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in body  # the placeholder is text, not a tag
     body = client.get(reverse("token-list")).content.decode()
     assert "shown only once" not in body and "Spreadsheet" in body
+    assert ApiToken.objects.filter(name="Spreadsheet").count() == 1

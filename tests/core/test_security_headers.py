@@ -47,3 +47,21 @@ def test_no_template_has_an_inline_script_or_event_handler() -> None:
         if handler.search(text := path.read_text(encoding="utf-8")) or inline_script.search(text)
     ]
     assert not found, f"inline scripts or event handlers (blocked by the CSP) in: {found}"
+
+
+def test_every_page_layout_names_its_icon() -> None:
+    """Without it the browser asks for /favicon.ico, a 404 and a console error on every customer page."""
+    from pathlib import Path
+
+    import servicecycle
+
+    root = Path(servicecycle.__file__).parent
+    layouts = [p for p in root.rglob("templates/**/*.html") if "<html" in p.read_text(encoding="utf-8")]
+    assert len(layouts) >= 3
+    missing = [
+        str(p.relative_to(root))
+        for p in layouts
+        if p.name != "500.html"  # the bare server-error page loads nothing, on purpose
+        and 'rel="icon"' not in p.read_text(encoding="utf-8")
+    ]
+    assert not missing, missing

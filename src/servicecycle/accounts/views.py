@@ -403,18 +403,23 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # API tokens and language --------------------------------------------------------------------------------
 
 
+NEW_TOKEN_KEY = "new_api_token"
+
+
 @staff_required("view")
 def token_list(request: HttpRequest) -> HttpResponse:
     me = staff_of(request.user)
     form = TokenForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_token = actions.create_api_token(acting_user=request.user, name=form.cleaned_data["name"])
+            _token, raw = actions.create_api_token(acting_user=request.user, name=form.cleaned_data["name"])
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            form = TokenForm()
+            # shown once, on the page the redirect lands on: reloading that page creates no second token
+            request.session[NEW_TOKEN_KEY] = raw
+            return redirect("token-list")
+    new_token = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     tokens = ApiToken.objects.filter(staff=me)
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_token": new_token})
 
