@@ -550,3 +550,46 @@ def test_import_list_and_status_pages_query_counts(
     with django_assert_num_queries(LIST_QUERIES):  # the same with six imports
         page = client.get(list_url)
     assert page.content.decode().count("more") == 5
+
+
+def test_error_report_is_in_the_uploaders_language(
+    world: World, client_for: Any, tmp_path: Path, run_tasks: Any, settings: Any
+) -> None:
+    """The worker has no language of its own: the report is written in the language active at the upload."""
+    from django.utils import translation
+
+    s, _qs = _survey(world)
+    client = client_for("admin")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    data = _csv(tmp_path / "a.csv", [_row(1), _row(2, Q2=9)]).read_bytes()
+    upload = client.post(
+        reverse("survey-import", kwargs={"pk": s.pk}),
+        {"file": SimpleUploadedFile("export.csv", data, content_type="text/csv"), "mode": "check_first"},
+    )
+    job = ImportJob.objects.get(survey=s)
+    assert job.language == "es"
+    fields = {f"col_{i}": job.mapping.get(c, "") for i, c in enumerate(job.columns)}
+    assert client.post(upload["Location"], {**fields, "mode": "check_first", "action": "check"}).status_code == 302
+    with translation.override("en"):  # as in the worker, whatever the last request of this thread left active
+        run_tasks()
+    job.refresh_from_db()
+    assert job.status == S.INVALID
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "Q2")]
+    message = job.errors[0]["message"]
+    assert message == "Pregunta 2 («How satisfied are you?»): 9 está fuera de su escala 1-5."
+    page = client.get(reverse("survey-import-job", kwargs={"pk": s.pk, "job_pk": job.pk})).content.decode()
+    assert "9 está fuera de su escala 1-5." in page
+
+
+def test_command_reports_in_english_or_the_language_given(world: World, tmp_path: Path) -> None:
+    s, _qs = _survey(world)
+    path = _csv(tmp_path / "a.csv", [_row(1), _row(2, Q2=0)])
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(_start(world, s, path).mapping))
+    for language, expected in (None, "is outside its scale 1-5."), ("es", "está fuera de su escala 1-5."):
+        err = io.StringIO()
+        extra = ["--language", language] if language else []
+        with pytest.raises(SystemExit):
+            call_command("import_survey_responses", str(s.pk), str(path), "--mapping", str(mapping), *extra, stderr=err)
+        assert "row 3, column Q2:" in err.getvalue()
+        assert expected in err.getvalue()

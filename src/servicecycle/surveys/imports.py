@@ -12,7 +12,8 @@ elsewhere) together with the job's count of committed rows: an interrupted impor
 committed batch and never loads a response twice. In the default "check first" mode the whole file is checked
 before the first batch is written, so a file with any error saves nothing.
 
-Errors name the file's own row (the header is row 1) and the column.
+Errors name the file's own row (the header is row 1) and the column. They are written in the language of the
+person who uploaded the file (kept on the job): the background worker runs with no language of its own.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Customer
@@ -918,11 +920,26 @@ def _finish(job: ImportJob, status: str) -> None:
     job.save(update_fields=["status", "finished_at", "errors", "error_count", "rows_checked", "rows_total"])
 
 
+def active_language() -> str:
+    """The language active now, as one of the site's: the language an import's error report is written in."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def run(job_pk: int, *, progress: Progress | None = None, size: int = BATCH_SIZE) -> ImportJob | None:
-    """Check and import the job's file (or only check it, for a check-only job); None when not runnable now."""
+    """Check and import the job's file (or only check it, for a check-only job); None when not runnable now.
+
+    The errors are written in the job's language (the uploader's), whatever language the caller has active."""
     job = claim(job_pk)
     if job is None:
         return None
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run_claimed(job, progress, size)
+
+
+def _run_claimed(job: ImportJob, progress: Progress | None, size: int) -> ImportJob:
     job.started_at = job.started_at or timezone.now()
     job.errors, job.error_count, job.rows_checked = [], 0, 0
     ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at, errors=[], error_count=0, rows_checked=0)
@@ -1037,7 +1054,8 @@ def queue(job: ImportJob, *, check_only: bool = False, background: bool = True) 
     # an interrupted import keeps its committed rows (rows_done) and goes on after them
     job.check_only = check_only
     job.status = Status.QUEUED
-    job.save(update_fields=["check_only", "status"])
+    job.language = job.language or active_language()  # a job made before jobs kept their uploader's language
+    job.save(update_fields=["check_only", "status", "language"])
     if background:  # the database task backend queues it in this transaction, with the job's status
         run_survey_import.enqueue(job.pk)
 
@@ -1083,6 +1101,7 @@ def start(
         file_name=PurePath(file_name).name[:255],
         file_format=file_format,
         mode=mode,
+        language=active_language(),
     )
     job.file.save(file_name, file if hasattr(file, "chunks") else File(file), save=False)
     try:

@@ -478,6 +478,8 @@ class ImportJob(models.Model):
     mapping = models.JSONField(_("column mapping"), default=dict)  # {column: target}, see imports.TARGETS
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.CHECK_FIRST)
     check_only = models.BooleanField(default=False)  # the queued run checks the file and stops
+    # the uploader's language: the background run writes the error report in it (no language is active there)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     rows_total = models.PositiveIntegerField(_("data rows"), null=True, blank=True)
     rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)

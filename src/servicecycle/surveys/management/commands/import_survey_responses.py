@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from servicecycle.core.errors import DomainError
 from servicecycle.surveys import imports
@@ -28,8 +30,18 @@ class Command(BaseCommand):
         parser.add_argument("--mode", choices=ImportJob.Mode.values, default=ImportJob.Mode.CHECK_FIRST)
         parser.add_argument("--wave", type=int, help="put the responses in this wave of the survey")
         parser.add_argument("--batch-size", type=int, default=imports.BATCH_SIZE)
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="the language of a new job's error messages (a resumed job keeps its own)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"]):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         survey = Survey.objects.filter(pk=options["survey_id"]).first()
         if survey is None:
             raise CommandError(f"no survey {options['survey_id']}")
