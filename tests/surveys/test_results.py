@@ -231,3 +231,20 @@ def test_breakdowns_by_customer_type_and_language(world: World) -> None:
         "Malay": pytest.approx(-100.0),
         "not given": pytest.approx(0.0),
     }
+
+
+def test_an_interval_is_shown_only_where_it_says_something(world: World, client_for: Any) -> None:
+    """One promoter gives NPS 100 with a standard error of 0: "100.0 to 100.0" would claim a certainty the data
+    does not have. Below MIN_INTERVAL_N answers, or with answers all alike, the page says so instead."""
+    from servicecycle.surveys.results import MIN_INTERVAL_N
+
+    s, qs = _survey(world)
+    _answer(world, s, qs, 10, 5, 2, 0)
+    client = client_for("viewer")
+    body = client.get(reverse("survey-results", args=[s.pk])).content.decode()
+    assert "100.0 to 100.0" not in body
+    assert "n = 1: too few or too alike for an interval" in body
+    for i in range(MIN_INTERVAL_N):
+        _answer(world, s, qs, i % 11, i % 5 + 1, i % 7 + 1, 0)
+    body = client.get(reverse("survey-results", args=[s.pk])).content.decode()
+    assert f"n = {MIN_INTERVAL_N + 1}" in body and "95 % interval" in body and "too few or too alike" not in body

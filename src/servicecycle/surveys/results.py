@@ -75,6 +75,9 @@ class Bar:
     share: float  # percent of those who answered the question (multiple choice: may add up to more than 100)
 
 
+MIN_INTERVAL_N = 10
+
+
 @dataclass
 class Score:
     """NPS, CSAT or CES of one set of answers, as the page shows it."""
@@ -94,6 +97,13 @@ class Score:
     @property
     def unit(self) -> str:
         return "%" if self.kind == K.CSAT else ""
+
+    @property
+    def has_interval(self) -> bool:
+        """Whether the 95 % interval says anything. It is the normal approximation of each method: with fewer than
+        MIN_INTERVAL_N answers it is not to be trusted, and answers all alike give a standard error of 0 and an
+        interval of no width (NPS 100, "100 to 100", from one promoter)."""
+        return self.n >= MIN_INTERVAL_N and self.high > self.low
 
 
 @dataclass
