@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -18,8 +20,13 @@ from servicecycle.cases import actions
 from servicecycle.cases.models import Case, CaseAttachment, CaseMessage
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.core.models import AuditEvent
+from servicecycle.promises.models import Promise
+from servicecycle.surveys import actions as surveys
+from servicecycle.surveys.models import Question, Response
 from tests.cases import builders
 from tests.factories import World
+from tests.promises import builders as promise_builders
+from tests.surveys import builders as survey_builders
 
 
 @pytest.fixture(autouse=True)
@@ -186,3 +193,79 @@ def test_a_failed_erasure_keeps_everything(world: World, django_capture_on_commi
     assert CaseAttachment.objects.get(case=public).file.storage.exists(
         CaseAttachment.objects.get(case=public).file.name
     )
+
+
+def _promise(w: World, customer: Customer, text: str = "Replace Marta's broken tiles by Friday.") -> Promise:
+    return promise_builders.draft(
+        w, customer_id=customer.pk, customer_name="Marta Díaz", customer_email="marta@example.test", text=text
+    )
+
+
+def _survey(w: World) -> tuple[Any, Question, Question]:
+    survey = survey_builders.survey(w.admin, title="After your repair")
+    score = survey_builders.question(w.admin, survey, Question.Kind.NPS, "Would you recommend us?")
+    comment = survey_builders.question(w.admin, survey, Question.Kind.TEXT, "Anything to add?")
+    return survey_builders.open_survey(w.admin, survey), score, comment
+
+
+def _respond(survey: Any, score: Question, comment: Question, customer: Customer | None, text: str) -> Response:
+    return surveys.record_response(
+        survey=survey,
+        customer_id=customer.pk if customer else None,
+        channel=Response.Channel.EMAIL,
+        answers=[{"question": score.pk, "value": 9}, {"question": comment.pk, "text": text}],
+    )
+
+
+def _export(client: Any, customer: Customer) -> dict[str, Any]:
+    response = client.get(reverse("customer-export", kwargs={"pk": customer.pk}))
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_the_export_holds_the_customers_promises_and_survey_responses(world: World, client_for: Any) -> None:
+    customer, _linked, _public = _customer_with_cases(world)
+    promise = _promise(world, customer)
+    # made without the customer record, to the customer's address: theirs too
+    unlinked = promise_builders.draft(world, customer_name="Marta", customer_email="MARTA@example.test")
+    promise_builders.draft(world)  # Mia's, not Marta's
+    survey, score, comment = _survey(world)
+    answered = _respond(survey, score, comment, customer, "The fitter, Juan, was late; call me on 600 000 000.")
+    _respond(survey, score, comment, None, "Someone else's comment")
+
+    data = _export(client_for("manager"), customer)
+
+    assert [p["id"] for p in data["promises"]] == [promise.pk, unlinked.pk]
+    exported = data["promises"][0]
+    assert exported["text"] == "Replace Marta's broken tiles by Friday."
+    assert (exported["customer_name"], exported["customer_email"]) == ("Marta Díaz", "marta@example.test")
+    assert exported["state"] == "draft" and exported["team"] == world.owner_team.name
+    assert exported["service"] == world.service.name
+    assert exported["due_at"] == promise.due_at.isoformat() and exported["given_at"] is None
+    assert [r["id"] for r in data["surveys"]] == [answered.pk]
+    [exported_response] = data["surveys"]
+    assert exported_response["survey"] == "After your repair" and exported_response["channel"] == "email"
+    assert exported_response["submitted_at"] == answered.submitted_at.isoformat()
+    by_question = {a["question"]: a for a in exported_response["answers"]}
+    assert by_question["Would you recommend us?"]["value"] == 9
+    assert by_question["Anything to add?"]["text"] == "The fitter, Juan, was late; call me on 600 000 000."
+    assert "Someone else's comment" not in json.dumps(data, ensure_ascii=False)
+    event = AuditEvent.objects.get(verb="customer.exported", object_id=customer.pk)
+    assert {"cases", "promises", "surveys"} <= set(event.changes["sources"])
+
+
+def test_the_export_reads_a_bounded_number_of_queries(world: World, client_for: Any) -> None:
+    customer, _linked, _public = _customer_with_cases(world)
+    survey, score, comment = _survey(world)
+    client = client_for("manager")
+    _promise(world, customer)
+    _respond(survey, score, comment, customer, "First comment")
+    with CaptureQueriesContext(connection) as few:
+        _export(client, customer)
+    for n in range(4):
+        _promise(world, customer, text=f"Promise {n}")
+        _respond(survey, score, comment, customer, f"Comment {n}")
+    with CaptureQueriesContext(connection) as many:
+        data = _export(client, customer)
+    assert len(data["promises"]) == 5 and len(data["surveys"]) == 5
+    assert len(many.captured_queries) == len(few.captured_queries)

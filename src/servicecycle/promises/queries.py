@@ -466,3 +466,58 @@ def team_by_calendar_token(raw_token: Any) -> Team:
 def has_calendar_feed(teams: Iterable[Team]) -> set[int]:
     """Ids of the given teams that have a feed token issued (one query)."""
     return set(TeamCalendarFeed.objects.filter(team__in=list(teams)).values_list("team_id", flat=True))
+
+
+# Personal data ---------------------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def customer_promises_export(customer: Any) -> list[dict[str, Any]]:
+    """The promises made to the customer, for their personal-data export (one query): those naming the customer,
+    and those made without a customer record to the customer's email address in the same organization."""
+    match = Q(customer=customer)
+    if customer.email:
+        match |= Q(customer__isnull=True, customer_email__iexact=customer.email)
+    promises = (
+        Promise.objects.filter(match, organization_id=customer.organization_id)
+        .select_related("service", "moment", "case", "fulfilling_team")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "id": promise.pk,
+            "text": promise.text,
+            "state": promise.state,
+            "customer_name": promise.customer_name,
+            "customer_email": promise.customer_email,
+            "language": promise.language,
+            "team": promise.fulfilling_team.name,
+            "service": promise.service.name,
+            "moment": promise.moment.name if promise.moment else None,
+            "case": promise.case.reference if promise.case else None,
+            "created_at": _iso(promise.created_at),
+            "due_at": _iso(promise.due_at),
+            "original_due_at": _iso(promise.original_due_at),
+            "confirmed_at": _iso(promise.confirmed_at),
+            "declined_at": _iso(promise.declined_at),
+            "decline_reason": promise.decline_reason,
+            "alternative_text": promise.alternative_text,
+            "alternative_due_at": _iso(promise.alternative_due_at),
+            "given_at": _iso(promise.given_at),
+            "given_unconfirmed": promise.given_unconfirmed,
+            "unconfirmed_reason": promise.unconfirmed_reason,
+            "kept_at": _iso(promise.kept_at),
+            "broken_at": _iso(promise.broken_at),
+            "withdrawn_at": _iso(promise.withdrawn_at),
+            "withdraw_reason": promise.withdraw_reason,
+            "recovery": promise.recovery,
+            "recovery_note": promise.recovery_note,
+            "recovery_amount": str(promise.recovery_amount) if promise.recovery_amount is not None else None,
+            "recovery_due_at": _iso(promise.recovery_due_at),
+            "recovered_at": _iso(promise.recovered_at),
+        }
+        for promise in promises
+    ]

@@ -155,3 +155,77 @@ def invitation_counts(survey: Survey) -> dict[str, int]:
         total=Count("pk"),
         answered=Count("pk", filter=Q(used_at__isnull=False)),
     )
+
+
+# Personal data ---------------------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def _option_label(question: Question, code: int | None, language: str, fallback: str) -> str | None:
+    from servicecycle.surveys.models import text_in
+
+    if code is None or question.kind not in (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE):
+        return None
+    for option in question.choices or []:
+        if option.get("code") == code:
+            return text_in(option.get("texts"), language, fallback) or None
+    return None
+
+
+def customer_responses_export(customer: Any) -> list[dict[str, Any]]:
+    """The customer's survey responses with every answer, for their personal-data export (two queries): those
+    naming the customer, and those sent through an invitation to the customer's email address without naming a
+    customer, in the same organization. Texts are in the language the customer answered in."""
+    from servicecycle.surveys.models import text_in
+
+    match = Q(customer=customer)
+    if customer.email:
+        match |= Q(customer__isnull=True, invitation__email__iexact=customer.email)
+    responses = list(
+        Response.objects.filter(match, survey__organization_id=customer.organization_id)
+        .select_related("survey", "wave", "service", "moment")
+        .order_by("started_at", "id")
+    )
+    answers: dict[int, list[Answer]] = {}
+    for answer in (
+        Answer.objects.filter(response_id__in=[r.pk for r in responses])
+        .select_related("question", "attribute")
+        .order_by("response_id", "question__position", "attribute__position", "id")
+    ):
+        answers.setdefault(answer.response_id, []).append(answer)
+    result = []
+    for response in responses:
+        language, fallback = response.language, response.survey.default_language
+        result.append(
+            {
+                "id": response.pk,
+                "survey": text_in(response.survey.titles, language, fallback),
+                "channel": response.channel,
+                "language": language,
+                "wave": response.wave.name if response.wave else None,
+                "service": response.service.name if response.service else None,
+                "moment": response.moment.name if response.moment else None,
+                "started_at": _iso(response.started_at),
+                "submitted_at": _iso(response.submitted_at),
+                "answers": [
+                    {
+                        "question": text_in(a.question.texts, language, fallback),
+                        "kind": a.question.kind,
+                        "attribute": text_in(a.attribute.texts, language, fallback) if a.attribute else None,
+                        "value": a.value,
+                        "option": _option_label(a.question, a.value, language, fallback),
+                        "text": a.text,
+                        "importance": a.importance,
+                        "performance": a.performance,
+                        "competitor_performance": a.competitor_performance,
+                        "expectation": a.expectation,
+                        "perception": a.perception,
+                    }
+                    for a in answers.get(response.pk, [])
+                ],
+            }
+        )
+    return result
