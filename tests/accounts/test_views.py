@@ -113,3 +113,24 @@ def test_token_page_shows_a_new_token_once(world: World, client_for: Any) -> Non
     body = client.get(reverse("token-list")).content.decode()
     assert "shown only once" not in body and "Spreadsheet" in body
     assert ApiToken.objects.filter(name="Spreadsheet").count() == 1
+
+
+def test_adding_a_date_the_calendar_has_asks_before_replacing_it(world: World, client_for: Any) -> None:
+    from servicecycle.accounts import actions
+
+    actions.set_calendar_date(
+        acting_user=world.admin.user, organization=world.org, date="2026-12-25", kind="closed", note="Christmas"
+    )
+    client = client_for("admin")
+    url = reverse("calendar-date-add")
+    refused = client.post(url, {"date": "2026-12-25", "kind": "worked", "note": "Stocktaking"})
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "The calendar already has this date: closed · Christmas." in body
+    entry = world.org.calendar_dates.get(date="2026-12-25")
+    assert (entry.kind, entry.note) == ("closed", "Christmas")
+    replaced = client.post(url, {"date": "2026-12-25", "kind": "worked", "note": "Stocktaking", "replace": "on"})
+    assert replaced.status_code == 302
+    entry = world.org.calendar_dates.get(date="2026-12-25")
+    assert (entry.kind, entry.note) == ("worked", "Stocktaking")
+    assert client.post(url, {"date": "2026-12-26", "kind": "closed"}).status_code == 302  # a new date needs no tick

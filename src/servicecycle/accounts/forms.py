@@ -81,6 +81,24 @@ class CalendarDateForm(forms.Form):
         label=_("kind"), choices=[("closed", _("closed")), ("worked", _("open despite a public holiday"))]
     )
     note = forms.CharField(label=_("note"), required=False, max_length=200)
+    replace = forms.BooleanField(label=_("Replace what the calendar already has for this date"), required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day = data.get("date")
+        existing = self.organization.calendar_dates.filter(date=day).first() if day else None
+        if existing is not None and not data.get("replace"):
+            kinds = dict(self.fields["kind"].choices)  # type: ignore[attr-defined]
+            self.add_error(
+                "date",
+                _("The calendar already has this date: %(entry)s. Tick “Replace” below to change it.")
+                % {"entry": " · ".join(str(x) for x in (kinds.get(existing.kind, existing.kind), existing.note) if x)},
+            )
+        return data
 
 
 class TeamForm(forms.ModelForm):

@@ -103,10 +103,11 @@ def working_hours_edit(request: HttpRequest) -> HttpResponse:
 @staff_required("organization.manage")
 def calendar_date_add(request: HttpRequest) -> HttpResponse:
     organization = staff_of(request.user).organization  # type: ignore[union-attr]
-    form = CalendarDateForm(request.POST or None)
+    form = CalendarDateForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "replace"}
         try:
-            actions.set_calendar_date(acting_user=request.user, organization=organization, **form.cleaned_data)
+            actions.set_calendar_date(acting_user=request.user, organization=organization, **data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
