@@ -593,3 +593,36 @@ def test_command_reports_in_english_or_the_language_given(world: World, tmp_path
             call_command("import_survey_responses", str(s.pk), str(path), "--mapping", str(mapping), *extra, stderr=err)
         assert "row 3, column Q2:" in err.getvalue()
         assert expected in err.getvalue()
+
+
+def test_a_row_reports_every_bad_cell(world: World, tmp_path: Path) -> None:
+    s, _qs = _survey(world)
+    header = [*HEADER, "Email"]
+    rows = [[*_row(n), f"c{n}@example.com"] for n in range(1, 4)]
+    rows[1] = [*_row(2, Q2=9, Language="fr", **{"Which office?": "West"}), "not-an-email"]  # row 3
+    rows[2] = [*_row(3, **{"Q7.A2.performance": 0}), "c3@example.com"]  # row 4: one bad cell
+    job = _start(world, s, _csv(tmp_path / "a.csv", rows, header=header))
+    imports.set_mapping(acting_user=world.admin.user, job=job, mapping={**job.mapping, "Email": "customer_email"})
+    job = _run(job)
+    assert job.status == S.INVALID
+    assert [(e["row"], e["column"]) for e in job.errors] == [
+        (3, "Language"),
+        (3, "Email"),
+        (3, "Q2"),
+        (3, "Which office?"),
+        (4, "Q7.A2.performance"),
+    ]
+    assert "not an email address" in job.errors[1]["message"]
+    assert "9 is outside its scale 1-5" in job.errors[2]["message"]
+    assert job.error_count == 5
+
+
+def test_the_report_keeps_the_first_errors_and_counts_them_all(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    s, _qs = _survey(world)
+    rows = [_row(n, Q2=9, **{"Which office?": "West"}) for n in range(1, 4)]  # two bad cells in each row
+    job = _run(_start(world, s, _csv(tmp_path / "a.csv", rows)))
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Q2"), (2, "Which office?"), (3, "Q2")]
+    assert job.error_count == 6

@@ -543,7 +543,7 @@ class RowReader:
             try:
                 prepared = self._row(number, cells, fields, field_column, plan)
             except _RowError as exc:
-                batch.errors.append(FileError(number, exc.column, exc.message))
+                batch.errors.extend(FileError(number, column, message) for column, message in exc.cells)
             else:
                 batch.prepared.append(prepared)
             if len(batch.prepared) + len(batch.errors) >= size:
@@ -562,7 +562,8 @@ class RowReader:
         field_column: dict[str, str],
         plan: list[tuple[Question, list[tuple[int, str, Target]]]],
     ) -> Prepared:
-        respondent = self._respondent(number, cells, fields, field_column)
+        cell_errors: list[tuple[str, str]] = []  # every bad cell of the row, not only the first
+        respondent = self._respondent(number, cells, fields, field_column, cell_errors)
         entries: list[dict[str, Any]] = []
         columns_of: list[dict[str, str]] = []
         for question, group in plan:
@@ -599,16 +600,19 @@ class RowReader:
                 entries.append(entry)
                 columns_of.append(self.part_columns[(qid, None)])
         try:
-            answers = self.checker.rows(entries)
-        except Incomplete as exc:
-            raise _RowError(self.first_column.get(exc.question_id, ""), exc.message) from None
-        except ValidationFailed as exc:
+            answers, bad = self.checker.rows_or_errors(entries)
+        except Incomplete as exc:  # a required answer left out (told only when the answers given are all good)
+            answers, bad = [], []
+            cell_errors.append((self.first_column.get(exc.question_id, ""), exc.message))
+        for error in bad:
             column = ""
-            match = _FIELD_PATH.match(exc.field or "")
+            match = _FIELD_PATH.match(error.field or "")
             if match:
                 cols = columns_of[int(match["i"])]
                 column = cols.get(match["key"] or "question", "") or cols["question"]
-            raise _RowError(column, exc.message) from None
+            cell_errors.append((column, error.message))
+        if cell_errors:
+            raise _RowError(cell_errors)
         return Prepared(number, *respondent, answers)
 
     def _code(self, question: Question, raw: Any) -> Any:
@@ -618,67 +622,86 @@ class RowReader:
         return self.choice_codes[question.id].get(_norm(raw), raw)
 
     def _respondent(
-        self, number: int, cells: list[Any], fields: dict[str, int], field_column: dict[str, str]
+        self,
+        number: int,
+        cells: list[Any],
+        fields: dict[str, int],
+        field_column: dict[str, str],
+        errors: list[tuple[str, str]],
     ) -> tuple[str, dt.datetime, str, str, str]:
+        """The row's respondent fields; a bad one is added to ``errors`` (column, message) and the others read on."""
         survey = self.survey
         external_id = ""
         if "respondent_id" in fields:
             raw = cells[fields["respondent_id"]]
             external_id = "" if raw is None else str(raw).strip()
             if len(external_id) > MAX_EXTERNAL_ID:
-                raise _RowError(
-                    field_column["respondent_id"],
-                    _("A respondent id may have at most %(n)d characters.") % {"n": MAX_EXTERNAL_ID},
+                errors.append(
+                    (
+                        field_column["respondent_id"],
+                        _("A respondent id may have at most %(n)d characters.") % {"n": MAX_EXTERNAL_ID},
+                    )
                 )
+                external_id = ""
         submitted = self.now
         if "submitted_at" in fields and _given(cells[fields["submitted_at"]]) is not None:
             parsed = _moment(cells[fields["submitted_at"]])
             if parsed is None:
-                raise _RowError(
-                    field_column["submitted_at"],
-                    _("%(v)s is not a date and time (write it as 2026-03-31 14:05).")
-                    % {"v": cells[fields["submitted_at"]]},
+                errors.append(
+                    (
+                        field_column["submitted_at"],
+                        _("%(v)s is not a date and time (write it as 2026-03-31 14:05).")
+                        % {"v": cells[fields["submitted_at"]]},
+                    )
                 )
-            if parsed > self.now:
-                raise _RowError(field_column["submitted_at"], _("A response cannot be submitted in the future."))
-            submitted = parsed
+            elif parsed > self.now:
+                errors.append((field_column["submitted_at"], _("A response cannot be submitted in the future.")))
+            else:
+                submitted = parsed
         language = survey.default_language
         if "language" in fields and _given(cells[fields["language"]]) is not None:
             raw_lang = str(cells[fields["language"]]).strip().lower().replace("_", "-").split("-")[0]
             if raw_lang not in survey.languages:
-                raise _RowError(
-                    field_column["language"],
-                    _("%(lang)s is not one of this survey's languages.") % {"lang": cells[fields["language"]]},
+                errors.append(
+                    (
+                        field_column["language"],
+                        _("%(lang)s is not one of this survey's languages.") % {"lang": cells[fields["language"]]},
+                    )
                 )
-            language = raw_lang
+            else:
+                language = raw_lang
         channel = Response.Channel.IMPORT.value
         if "channel" in fields and _given(cells[fields["channel"]]) is not None:
             found = self.channels.get(_norm(cells[fields["channel"]]))
             if found is None:
-                raise _RowError(
-                    field_column["channel"],
-                    _("%(v)s is not a channel: use one of %(all)s.")
-                    % {"v": cells[fields["channel"]], "all": ", ".join(Response.Channel.values)},
+                errors.append(
+                    (
+                        field_column["channel"],
+                        _("%(v)s is not a channel: use one of %(all)s.")
+                        % {"v": cells[fields["channel"]], "all": ", ".join(Response.Channel.values)},
+                    )
                 )
-            channel = found
+            else:
+                channel = found
         email = ""
         if "customer_email" in fields and _given(cells[fields["customer_email"]]) is not None:
             email = str(cells[fields["customer_email"]]).strip()
             try:
                 validate_email(email)
             except ValidationError:
-                raise _RowError(
-                    field_column["customer_email"], _("%(v)s is not an email address.") % {"v": email}
-                ) from None
+                errors.append((field_column["customer_email"], _("%(v)s is not an email address.") % {"v": email}))
         if external_id:
             first = self.seen.get(external_id)
             if first is not None:
-                raise _RowError(
-                    field_column["respondent_id"],
-                    _("The respondent %(id)s is already in row %(row)d of this file.")
-                    % {"id": external_id, "row": first},
+                errors.append(
+                    (
+                        field_column["respondent_id"],
+                        _("The respondent %(id)s is already in row %(row)d of this file.")
+                        % {"id": external_id, "row": first},
+                    )
                 )
-            self.seen[external_id] = number
+            else:
+                self.seen[external_id] = number
         return external_id, submitted, language, channel, email
 
     def _check_known(self, batch: Batch, column: str) -> None:
@@ -710,9 +733,11 @@ class RowReader:
 
 
 class _RowError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column, self.message = column, message
+    """A row's bad cells, each as (column, message)."""
+
+    def __init__(self, cells: list[tuple[str, str]]) -> None:
+        super().__init__(cells[0][1])
+        self.cells = cells
 
 
 def _given(value: Any) -> Any:

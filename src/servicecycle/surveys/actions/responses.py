@@ -233,25 +233,45 @@ class AnswerChecker:
     def rows(self, entries: Sequence[Mapping[str, Any]]) -> list[AnswerRow]:
         answered: dict[int, _Given] = {}
         for index, entry in enumerate(entries):
-            if not isinstance(entry, Mapping):
-                raise fail(f"answers[{index}]", _("Answer %(i)d must be a mapping with a question.") % {"i": index + 1})
-            raw = entry.get("question")
-            question = self.by_id.get(raw.id if isinstance(raw, Question) else _whole(raw) or 0)
-            if question is None:
-                raise fail(
-                    f"answers[{index}].question",
-                    _("Answer %(i)d names a question that is not part of this survey.") % {"i": index + 1},
-                )
-            label = self.label(question)
-            qid = question.id
-            if qid in answered and question.kind not in ATTRIBUTE_KINDS:
-                raise fail(f"answers[{index}].question", _("%(q)s is answered twice.") % {"q": label})
-            given = answered.get(qid)
-            if given is None:
-                given = answered[qid] = _Given()
-            _read_answer(question, label, entry, index, self.attributes, given)
+            self._entry(index, entry, answered)
         self._check_complete(answered)
         return [row for given in answered.values() for row in given.rows]
+
+    def rows_or_errors(self, entries: Sequence[Mapping[str, Any]]) -> tuple[list[AnswerRow], list[ValidationFailed]]:
+        """As ``rows``, but the error of every bad entry rather than the first (a file import reports every bad
+        cell of a row at once); a required question left out and the like (``Incomplete``, raised) only when
+        every entry is good, as a bad entry may be what leaves a question out."""
+        answered: dict[int, _Given] = {}
+        errors: list[ValidationFailed] = []
+        for index, entry in enumerate(entries):
+            try:
+                self._entry(index, entry, answered)
+            except ValidationFailed as exc:
+                errors.append(exc)
+        if errors:
+            return [], errors
+        self._check_complete(answered)
+        return [row for given in answered.values() for row in given.rows], []
+
+    def _entry(self, index: int, entry: Any, answered: dict[int, _Given]) -> None:
+        """Check one answer entry and add its rows to what the response gives its question."""
+        if not isinstance(entry, Mapping):
+            raise fail(f"answers[{index}]", _("Answer %(i)d must be a mapping with a question.") % {"i": index + 1})
+        raw = entry.get("question")
+        question = self.by_id.get(raw.id if isinstance(raw, Question) else _whole(raw) or 0)
+        if question is None:
+            raise fail(
+                f"answers[{index}].question",
+                _("Answer %(i)d names a question that is not part of this survey.") % {"i": index + 1},
+            )
+        label = self.label(question)
+        qid = question.id
+        if qid in answered and question.kind not in ATTRIBUTE_KINDS:
+            raise fail(f"answers[{index}].question", _("%(q)s is answered twice.") % {"q": label})
+        given = answered.get(qid)
+        if given is None:
+            given = answered[qid] = _Given()
+        _read_answer(question, label, entry, index, self.attributes, given)
 
     def _check_complete(self, answered: dict[int, _Given]) -> None:
         """Required questions answered, hidden ones left out, allocations adding up."""
