@@ -269,3 +269,53 @@ def test_the_export_reads_a_bounded_number_of_queries(world: World, client_for: 
         data = _export(client, customer)
     assert len(data["promises"]) == 5 and len(data["surveys"]) == 5
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_erasure_reaches_the_customers_promises_and_survey_answers_and_keeps_the_figures(
+    world: World, client_for: Any
+) -> None:
+    from servicecycle.promises import actions as promise_actions
+    from servicecycle.surveys.models import Answer, Invitation, SurveyFigure
+
+    customer, _linked, _public = _customer_with_cases(world)
+    promise = _promise(world, customer)
+    promise = promise_actions.withdraw(
+        acting_user=world.agent.user,
+        promise=promise,
+        reason="Marta moved to Valencia",
+        expected_version=promise.version,
+    )
+    unlinked = promise_builders.draft(world, customer_name="Marta", customer_email="MARTA@example.test")
+    other = promise_builders.draft(world, text="Call Mia back")  # not Marta's
+    survey, score, comment = _survey(world)
+    answered = _respond(survey, score, comment, customer, "The fitter, Juan, was late; call me on 600 000 000.")
+    stranger = _respond(survey, score, comment, None, "Someone else's comment")
+    Invitation.objects.create(survey=survey, email="marta@example.test", token_hash="x" * 64)
+    figures_before = sorted(SurveyFigure.objects.filter(survey=survey).values_list("question_id", "value", "n"))
+
+    accounts.erase_customer(acting_user=world.manager.user, customer=customer)
+
+    for erased in (Promise.objects.get(pk=promise.pk), Promise.objects.get(pk=unlinked.pk)):
+        assert (erased.customer_name, erased.customer_email) == (personal_data.ERASED, "")
+        assert erased.text == personal_data.ERASED
+    withdrawn = Promise.objects.get(pk=promise.pk)
+    assert withdrawn.withdraw_reason == personal_data.ERASED and withdrawn.state == "withdrawn"  # kept for figures
+    assert Promise.objects.get(pk=other.pk).text == "Call Mia back"
+    trail = json.dumps(
+        list(
+            AuditEvent.objects.filter(object_type="promises.promise", object_id=promise.pk).values(
+                "changes", "object_repr"
+            )
+        ),
+        ensure_ascii=False,
+        default=str,
+    )
+    assert "Marta" not in trail and "marta@" not in trail and "Valencia" not in trail and "tiles" not in trail
+    assert Answer.objects.get(response=answered, question=comment).text == personal_data.ERASED
+    assert Answer.objects.get(response=answered, question=score).value == 9
+    assert Answer.objects.get(response=stranger, question=comment).text == "Someone else's comment"
+    assert not Invitation.objects.filter(email__iexact="marta@example.test").exists()
+    assert sorted(SurveyFigure.objects.filter(survey=survey).values_list("question_id", "value", "n")) == figures_before
+    assert AuditEvent.objects.filter(verb="survey.personal_data_erased", object_id=survey.pk).exists()
+    event = AuditEvent.objects.get(verb="customer.erased", object_id=customer.pk)
+    assert "promises" in json.dumps(event.changes) and "surveys" in json.dumps(event.changes)

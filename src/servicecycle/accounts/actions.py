@@ -437,8 +437,7 @@ def _personal_data_customer(acting_user: Any, customer: Customer) -> Customer:
 
 @transaction.atomic
 def export_customer_data(*, acting_user: Any, customer: Customer) -> dict[str, Any]:
-    """Everything held about the customer: their record, what every registered source keeps (cases,...) and what
-    the apps without an eraser yet keep (promises, survey responses)."""
+    """Everything held about the customer: their record, and what every registered source keeps (cases,...)."""
     from servicecycle.accounts import personal_data
 
     customer = _personal_data_customer(acting_user, customer)
@@ -452,16 +451,14 @@ def export_customer_data(*, acting_user: Any, customer: Customer) -> dict[str, A
             "updated_at": customer.updated_at.isoformat(),
         },
     }
-    collectors = [(source.name, source.collect) for source in personal_data.sources()]
-    collectors += personal_data.export_only()
-    for name, collect in collectors:
-        data[name] = collect(customer)
+    for source in personal_data.sources():
+        data[source.name] = source.collect(customer)
     audit.record(
         actor=acting_user,
         organization_id=customer.organization_id,
         verb="customer.exported",
         obj=customer,
-        changes={"sources": [name for name, _collect in collectors]},
+        changes={"sources": [source.name for source in personal_data.sources()]},
     )
     return data
 

@@ -17,10 +17,6 @@ Each of those registers one *source* when Django starts (in its ``AppConfig.read
   them in ``transaction.on_commit``.
 
 Sources run in registration order; registering a name twice replaces the earlier source (tests, reloads).
-
-``EXPORT_ONLY`` names, by dotted path, collectors of apps that hold personal data but register no source yet
-(promises, surveys): the export includes what they hold, the erasure does not touch it. Each entry goes away
-once its app registers a source of that name with an eraser.
 """
 
 from __future__ import annotations
@@ -28,9 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from django.apps import apps
-from django.utils.module_loading import import_string
 
 from servicecycle.accounts.models import Customer
 
@@ -50,12 +43,6 @@ class Source:
 
 _sources: dict[str, Source] = {}
 
-# export section -> collector of an app with no eraser yet (a dotted path: accounts imports none of those apps)
-EXPORT_ONLY = {
-    "promises": ("servicecycle.promises", "servicecycle.promises.queries.customer_promises_export"),
-    "surveys": ("servicecycle.surveys", "servicecycle.surveys.queries.customer_responses_export"),
-}
-
 
 def register(name: str, *, collect: Collector, erase: Eraser) -> None:
     _sources[name] = Source(name=name, collect=collect, erase=erase)
@@ -63,15 +50,6 @@ def register(name: str, *, collect: Collector, erase: Eraser) -> None:
 
 def sources() -> list[Source]:
     return list(_sources.values())
-
-
-def export_only() -> list[tuple[str, Collector]]:
-    """The export sections of ``EXPORT_ONLY`` whose app is installed and registers no source of that name."""
-    return [
-        (name, import_string(path))
-        for name, (app, path) in EXPORT_ONLY.items()
-        if name not in _sources and apps.is_installed(app)
-    ]
 
 
 def erased_name(customer: Customer) -> str:

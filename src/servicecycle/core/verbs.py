@@ -69,6 +69,8 @@ VERB_LABELS: dict[str, Promise] = {
     "case.customer_emailed": _("wrote by email (customer)"),
     "case.outcome_accepted": _("accepted the outcome (customer)"),
     "case.personal_data_erased": _("erased the customer's personal data"),
+    "promise.personal_data_erased": _("erased the customer's personal data"),
+    "survey.personal_data_erased": _("erased the customer's personal data"),
     "case.sla_warning": _("SLA warning"),
     "cases.deadlines_recomputed": _("recalculated the deadlines of open cases"),
     "case_category.created": _("added a case category"),

@@ -16,3 +16,9 @@ class PromisesConfig(AppConfig):
         from servicecycle.promises.figures import clock_changed
 
         events.clock_changed.connect(clock_changed, dispatch_uid="promises.rebuild_figures")
+
+        from servicecycle.accounts import personal_data
+        from servicecycle.promises import personal_data as promises_personal_data
+        from servicecycle.promises.queries import customer_promises_export
+
+        personal_data.register("promises", collect=customer_promises_export, erase=promises_personal_data.anonymize)

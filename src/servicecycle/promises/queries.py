@@ -475,14 +475,20 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None else None
 
 
-def customer_promises_export(customer: Any) -> list[dict[str, Any]]:
-    """The promises made to the customer, for their personal-data export (one query): those naming the customer,
-    and those made without a customer record to the customer's email address in the same organization."""
+def customer_promises(customer: Any) -> QuerySet[Promise]:
+    """The promises made to the customer: naming them, or made without a customer record to their email address
+    in the same organization (the personal-data export and erasure read the same set)."""
     match = Q(customer=customer)
     if customer.email:
         match |= Q(customer__isnull=True, customer_email__iexact=customer.email)
+    return Promise.objects.filter(match, organization_id=customer.organization_id)
+
+
+def customer_promises_export(customer: Any) -> list[dict[str, Any]]:
+    """The promises made to the customer, for their personal-data export (one query): those naming the customer,
+    and those made without a customer record to the customer's email address in the same organization."""
     promises = (
-        Promise.objects.filter(match, organization_id=customer.organization_id)
+        customer_promises(customer)
         .select_related("service", "moment", "case", "fulfilling_team")
         .order_by("created_at", "id")
     )

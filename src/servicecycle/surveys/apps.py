@@ -18,3 +18,9 @@ class SurveysConfig(AppConfig):
 
         events.case_closed.connect(on_case_closed, dispatch_uid="surveys.invite_after_case_closed")
         events.promise_kept.connect(on_promise_kept, dispatch_uid="surveys.invite_after_promise_kept")
+
+        from servicecycle.accounts import personal_data
+        from servicecycle.surveys import personal_data as surveys_personal_data
+        from servicecycle.surveys.queries import customer_responses_export
+
+        personal_data.register("surveys", collect=customer_responses_export, erase=surveys_personal_data.anonymize)

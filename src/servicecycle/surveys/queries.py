@@ -175,19 +175,23 @@ def _option_label(question: Question, code: int | None, language: str, fallback:
     return None
 
 
+def customer_responses(customer: Any) -> QuerySet[Response]:
+    """The customer's survey responses: naming them, or sent through an invitation to their email address without
+    naming a customer, in the same organization (the personal-data export and erasure read the same set)."""
+    match = Q(customer=customer)
+    if customer.email:
+        match |= Q(customer__isnull=True, invitation__email__iexact=customer.email)
+    return Response.objects.filter(match, survey__organization_id=customer.organization_id)
+
+
 def customer_responses_export(customer: Any) -> list[dict[str, Any]]:
     """The customer's survey responses with every answer, for their personal-data export (two queries): those
     naming the customer, and those sent through an invitation to the customer's email address without naming a
     customer, in the same organization. Texts are in the language the customer answered in."""
     from servicecycle.surveys.models import text_in
 
-    match = Q(customer=customer)
-    if customer.email:
-        match |= Q(customer__isnull=True, invitation__email__iexact=customer.email)
     responses = list(
-        Response.objects.filter(match, survey__organization_id=customer.organization_id)
-        .select_related("survey", "wave", "service", "moment")
-        .order_by("started_at", "id")
+        customer_responses(customer).select_related("survey", "wave", "service", "moment").order_by("started_at", "id")
     )
     answers: dict[int, list[Answer]] = {}
     for answer in (
