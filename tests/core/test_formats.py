@@ -31,6 +31,7 @@ def test_a_russian_sentence_ending_in_a_date_ends_in_one_full_stop() -> None:
 
     with translation.override("ru"):
         text = Template(
-            '{% load i18n %}{% blocktranslate with day=d|date:"DATE_FORMAT" %}Next refresher due {{ day }}.{% endblocktranslate %}'
+            '{% load i18n %}{% blocktranslate with day=d|date:"DATE_FORMAT" %}'
+            "Next refresher due {{ day }}.{% endblocktranslate %}"
         ).render(Context({"d": MOMENT.date()}))
     assert text.endswith("6 декабря 2026."), text

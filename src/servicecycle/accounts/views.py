@@ -404,7 +404,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # API tokens and language --------------------------------------------------------------------------------
 
 
-NEW_TOKEN_KEY = "new_api_token"
+SHOWN_ONCE_SESSION_KEY = "new_api_token"
 
 
 @staff_required("view")
@@ -418,9 +418,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
             apply_domain_error(form, exc)
         else:
             # shown once, on the page the redirect lands on: reloading that page creates no second token
-            request.session[NEW_TOKEN_KEY] = raw
+            request.session[SHOWN_ONCE_SESSION_KEY] = raw
             return redirect("token-list")
-    new_token = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    new_token = request.session.pop(SHOWN_ONCE_SESSION_KEY, None) if request.method == "GET" else None
     tokens = ApiToken.objects.filter(staff=me)
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_token": new_token})
 
