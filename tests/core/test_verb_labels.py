@@ -291,3 +291,16 @@ def test_the_audit_logs_queries_do_not_grow_with_its_rows(client: Client) -> Non
         course = people_builders.course(w, name=f"Course {n}", refresher_months=6)
         people.update_course(acting_user=w.manager.user, course=course, name=f"Course {n}", refresher_months=12)
     assert queries_for_page() == few
+
+
+def test_a_change_reads_as_words_not_as_python() -> None:
+    """The history showed [None, {'en': 'Delivery feedback'}] and {'cases': 12, 'files_deleted': 0}."""
+    from servicecycle.core.templatetags.servicecycle import change_text
+
+    assert change_text([None, {"en": "Delivery feedback", "ms": "Maklum balas"}]) == (
+        "— → en: Delivery feedback; ms: Maklum balas"
+    )
+    assert change_text([["en"], ["en", "ms"]]) == "en → en, ms"
+    assert change_text({"cases": 12, "files_deleted": 0}) == "cases: 12; files_deleted: 0"
+    assert change_text([False, True]) == "no → yes"
+    assert change_text("[erased]") == "[erased]"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from servicecycle.core import verbs
 
@@ -45,3 +46,24 @@ def field_label(name: str, object_type: str) -> str:
 def changed_fields(event: Any) -> list[str]:
     """The names, in words, of the fields an audit event changed."""
     return verbs.changed_fields(event)
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(v) for v in value)
+    return str(value)
+
+
+@register.filter
+def change_text(change: Any) -> str:
+    """An audit event's change in words: ``[old, new]`` reads "old → new", texts per language, lists and counts
+    spelled out (the history showed ``[None, {'en': 'Delivery feedback'}]``)."""
+    if isinstance(change, list | tuple) and len(change) == 2:
+        return f"{_value_text(change[0])} → {_value_text(change[1])}"
+    return _value_text(change)
