@@ -134,3 +134,11 @@ def test_adding_a_date_the_calendar_has_asks_before_replacing_it(world: World, c
     entry = world.org.calendar_dates.get(date="2026-12-25")
     assert (entry.kind, entry.note) == ("worked", "Stocktaking")
     assert client.post(url, {"date": "2026-12-26", "kind": "closed"}).status_code == 302  # a new date needs no tick
+
+
+def test_working_hours_name_every_day_at_fault_in_one_round(world: World, client_for: Any) -> None:
+    data = {f"day_{d}": "" for d in range(7)}
+    data.update({"day_0": "09:00-13:00, 12:00-18:00", "day_1": "9-5"})
+    body = client_for("admin").post(reverse("working-hours"), data).content.decode()
+    assert "Two intervals of the same day overlap." in body
+    assert "on a 24-hour clock: 09:00-17:00, not 9-5" in body

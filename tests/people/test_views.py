@@ -111,3 +111,13 @@ def test_nav_link_for_members_who_serve(world: World, client_for: Any) -> None:
     link = f'href="{reverse("people-home")}"'
     assert link in client_for("agent").get(reverse("home")).content.decode()
     assert link not in client_for("viewer").get(reverse("home")).content.decode()
+
+
+def test_a_course_form_names_every_mistake_at_once(world: World, client_for: Any) -> None:
+
+    response = client_for("manager").post(reverse("people-course-create"), {"name": "", "refresher_months": "-3"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Give the course a name." in body
+    assert "The refresher interval is a whole number of months from 1 to 120." in body
+    assert not Course.objects.exists()

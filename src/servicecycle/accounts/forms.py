@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 from django import forms
@@ -69,9 +70,19 @@ class WorkingHoursForm(forms.Form):
                     self.add_error(f"day_{day}", _("Write each interval as HH:MM-HH:MM, for example 09:00-18:00."))
                     continue
                 if closes <= opens:
-                    self.add_error(f"day_{day}", _("An interval must close after it opens (use 24:00 for midnight)."))
+                    self.add_error(
+                        f"day_{day}",
+                        _(
+                            "An interval must close after it opens, on a 24-hour clock: 09:00-17:00, not 9-5 "
+                            "(24:00 for midnight)."
+                        ),
+                    )
                     continue
                 rows.append((day, opens, closes))
+            # overlaps too, in the same round as the other mistakes (the action checks them again)
+            spans = sorted((opens, closes) for d, opens, closes in rows if d == day)
+            if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
+                self.add_error(f"day_{day}", _("Two intervals of the same day overlap."))
         return rows
 
 

@@ -47,7 +47,9 @@ class CandidateForm(forms.Form):
 
 
 class CourseForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    # checked by the action with the refresher, so an empty name and a bad interval are named together
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    marked_required = ("name",)
     description = forms.CharField(
         max_length=LONG_TEXT, label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
