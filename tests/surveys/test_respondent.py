@@ -164,7 +164,8 @@ def test_out_of_scale_or_forged_values_are_refused_with_a_message(world: World) 
 
 def test_unknown_closed_and_draft_surveys(world: World) -> None:
     assert Client().get(reverse("survey-invitation", kwargs={"token": "nope"})).status_code == 404
-    assert Client().get(reverse("survey-public", kwargs={"key": "nope"})).status_code == 404
+    mistyped = Client().get(reverse("survey-public", kwargs={"key": "nope"}))
+    assert mistyped.status_code == 404 and "This link does not work" in mistyped.content.decode()
     survey, _nps, _why, _grid = _survey(world)
     url = _invite(world, survey)
     actions.set_survey_status(acting_user=world.admin.user, survey=survey, status=Survey.Status.CLOSED)

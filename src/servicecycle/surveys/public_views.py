@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -89,8 +89,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @ratelimit(key="ip", rate="300/m", method="GET", block=True)
 def public(request: HttpRequest, key: str) -> HttpResponse:
     survey = Survey.objects.filter(public_key=key).first() if key and len(key) <= 32 else None
-    if survey is None:
-        raise Http404
+    if survey is None:  # a mistyped or withdrawn link: the same kind page as a personal link that does not work
+        return _page(request, "surveys/public/unknown.html", {}, translation.get_language() or "en", status=404)
     browser_id, new = _browser_id(request)
     language = survey.default_language
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:2]
