@@ -21,7 +21,7 @@ Sources run in registration order; registering a name twice replaces the earlier
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,27 @@ def register(name: str, *, collect: Collector, erase: Eraser) -> None:
 
 def sources() -> list[Source]:
     return list(_sources.values())
+
+
+def iso(value: Any) -> Any:
+    """A date or time as the export writes it (ISO text); anything else as it is."""
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+def scrub_audit(obj: Any, keys: Iterable[str], object_repr: str) -> None:
+    """An eraser's pass over one object's audit trail: who did what and when stays; the values under ``keys``
+    (what the customer wrote, who they are) become ERASED and every event names the object as ``object_repr``."""
+    from servicecycle.core.models import AuditEvent
+
+    for event in AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk):
+        changes = dict(event.changes or {})
+        touched = False
+        for key in keys:
+            if key in changes and changes[key] not in (None, "", [], [None, ""]):
+                changes[key] = ERASED
+                touched = True
+        if touched or event.object_repr != object_repr:
+            AuditEvent.objects.filter(pk=event.pk).update(changes=changes, object_repr=object_repr)
 
 
 def erased_name(customer: Customer) -> str:

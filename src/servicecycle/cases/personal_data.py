@@ -13,10 +13,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from servicecycle.accounts.models import Customer
-from servicecycle.accounts.personal_data import ERASED
+from servicecycle.accounts.personal_data import ERASED, iso, scrub_audit
 from servicecycle.cases.models import Case, CaseAttachment, CaseMessage
 from servicecycle.core import audit
-from servicecycle.core.models import AuditEvent
 
 # audit-trail keys of case events that can hold what the customer wrote or who they are
 PERSONAL_AUDIT_KEYS = (
@@ -40,10 +39,6 @@ def cases_of(customer: Customer) -> QuerySet[Case]:
     return Case.objects.filter(match, organization_id=customer.organization_id).order_by("received_at", "id")
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
-
-
 def collect(customer: Customer) -> list[dict[str, Any]]:
     """Every case of the customer with its messages, attachment names and satisfaction answer (three queries)."""
     cases = list(cases_of(customer).select_related("service", "moment", "category"))
@@ -51,7 +46,7 @@ def collect(customer: Customer) -> list[dict[str, Any]]:
     messages: dict[int, list[dict[str, Any]]] = {}
     for message in CaseMessage.objects.filter(case_id__in=ids).order_by("created_at", "id"):
         messages.setdefault(message.case_id, []).append(
-            {"kind": message.kind, "at": _iso(message.created_at), "text": message.body}
+            {"kind": message.kind, "at": iso(message.created_at), "text": message.body}
         )
     files: dict[int, list[dict[str, Any]]] = {}
     for attachment in CaseAttachment.objects.filter(case_id__in=ids).order_by("created_at", "id"):
@@ -61,7 +56,7 @@ def collect(customer: Customer) -> list[dict[str, Any]]:
                 "type": attachment.content_type,
                 "size": attachment.size,
                 "from_customer": attachment.from_customer,
-                "at": _iso(attachment.created_at),
+                "at": iso(attachment.created_at),
             }
         )
     return [
@@ -86,12 +81,12 @@ def collect(customer: Customer) -> list[dict[str, Any]]:
             "remedy": case.remedy,
             "remedy_amount": str(case.remedy_amount) if case.remedy_amount is not None else None,
             "remedy_currency": case.remedy_currency,
-            "received_at": _iso(case.received_at),
-            "closed_at": _iso(case.closed_at),
+            "received_at": iso(case.received_at),
+            "closed_at": iso(case.closed_at),
             "satisfaction": {
                 "score": case.satisfaction_score,
                 "comment": case.satisfaction_comment,
-                "at": _iso(case.satisfaction_at),
+                "at": iso(case.satisfaction_at),
             }
             if case.satisfaction_score is not None
             else None,
@@ -100,20 +95,6 @@ def collect(customer: Customer) -> list[dict[str, Any]]:
         }
         for case in cases
     ]
-
-
-def _scrub_audit(case: Case) -> None:
-    """The case's audit trail keeps who did what and when, without the customer's words or contact details."""
-    for event in AuditEvent.objects.filter(object_type=case._meta.label_lower, object_id=case.pk):
-        changes = dict(event.changes or {})
-        touched = False
-        for key in PERSONAL_AUDIT_KEYS:
-            if key in changes and changes[key] not in (None, "", [], [None, ""]):
-                changes[key] = ERASED
-                touched = True
-        repr_ = f"{case.reference} {ERASED}"
-        if touched or event.object_repr != repr_:
-            AuditEvent.objects.filter(pk=event.pk).update(changes=changes, object_repr=repr_)
 
 
 def anonymize(customer: Customer, *, acting_user: Any = None) -> dict[str, Any]:
@@ -136,7 +117,7 @@ def anonymize(customer: Customer, *, acting_user: Any = None) -> dict[str, Any]:
         attachments = list(CaseAttachment.objects.filter(case=case))
         files.extend((a.file.storage, a.file.name) for a in attachments if a.file.name)
         CaseAttachment.objects.filter(case=case).delete()
-        _scrub_audit(case)
+        scrub_audit(case, PERSONAL_AUDIT_KEYS, f"{case.reference} {ERASED}")
         case.subject = ERASED
         audit.record(
             actor=acting_user,

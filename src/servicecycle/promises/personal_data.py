@@ -12,26 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from servicecycle.accounts.models import Customer
-from servicecycle.accounts.personal_data import ERASED
+from servicecycle.accounts.personal_data import ERASED, scrub_audit
 from servicecycle.core import audit
-from servicecycle.core.models import AuditEvent
 from servicecycle.promises.models import Promise
 from servicecycle.promises.queries import customer_promises
 
 TEXT_FIELDS = ("text", "decline_reason", "alternative_text", "unconfirmed_reason", "withdraw_reason", "recovery_note")
 PERSONAL_AUDIT_KEYS = ("customer", "customer_name", "customer_email", *TEXT_FIELDS, "reason", "note")
-
-
-def _scrub_audit(promise: Promise) -> None:
-    """The promise's audit trail keeps who did what and when, without the customer's details or the texts."""
-    repr_ = ERASED  # what str(promise) gives once its text is erased
-    for event in AuditEvent.objects.filter(object_type=promise._meta.label_lower, object_id=promise.pk):
-        changes = dict(event.changes or {})
-        for key in PERSONAL_AUDIT_KEYS:
-            if key in changes and changes[key] not in (None, "", [], [None, ""]):
-                changes[key] = ERASED
-        if changes != (event.changes or {}) or event.object_repr != repr_:
-            AuditEvent.objects.filter(pk=event.pk).update(changes=changes, object_repr=repr_)
 
 
 def anonymize(customer: Customer, *, acting_user: Any = None) -> dict[str, Any]:
@@ -42,7 +29,7 @@ def anonymize(customer: Customer, *, acting_user: Any = None) -> dict[str, Any]:
         Promise.objects.filter(pk=promise.pk).update(**fields)
         for name, value in fields.items():
             setattr(promise, name, value)
-        _scrub_audit(promise)
+        scrub_audit(promise, PERSONAL_AUDIT_KEYS, ERASED)  # ERASED: what str(promise) now gives
         audit.record(
             actor=acting_user,
             organization_id=promise.organization_id,

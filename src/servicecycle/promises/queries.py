@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Organization, Staff, Team
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of, team_ids
+from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
@@ -471,10 +472,6 @@ def has_calendar_feed(teams: Iterable[Team]) -> set[int]:
 # Personal data ---------------------------------------------------------------------------------------------
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
-
-
 def customer_promises(customer: Any) -> QuerySet[Promise]:
     """The promises made to the customer: naming them, or made without a customer record to their email address
     in the same organization (the personal-data export and erasure read the same set)."""
@@ -504,26 +501,26 @@ def customer_promises_export(customer: Any) -> list[dict[str, Any]]:
             "service": promise.service.name,
             "moment": promise.moment.name if promise.moment else None,
             "case": promise.case.reference if promise.case else None,
-            "created_at": _iso(promise.created_at),
-            "due_at": _iso(promise.due_at),
-            "original_due_at": _iso(promise.original_due_at),
-            "confirmed_at": _iso(promise.confirmed_at),
-            "declined_at": _iso(promise.declined_at),
+            "created_at": iso(promise.created_at),
+            "due_at": iso(promise.due_at),
+            "original_due_at": iso(promise.original_due_at),
+            "confirmed_at": iso(promise.confirmed_at),
+            "declined_at": iso(promise.declined_at),
             "decline_reason": promise.decline_reason,
             "alternative_text": promise.alternative_text,
-            "alternative_due_at": _iso(promise.alternative_due_at),
-            "given_at": _iso(promise.given_at),
+            "alternative_due_at": iso(promise.alternative_due_at),
+            "given_at": iso(promise.given_at),
             "given_unconfirmed": promise.given_unconfirmed,
             "unconfirmed_reason": promise.unconfirmed_reason,
-            "kept_at": _iso(promise.kept_at),
-            "broken_at": _iso(promise.broken_at),
-            "withdrawn_at": _iso(promise.withdrawn_at),
+            "kept_at": iso(promise.kept_at),
+            "broken_at": iso(promise.broken_at),
+            "withdrawn_at": iso(promise.withdrawn_at),
             "withdraw_reason": promise.withdraw_reason,
             "recovery": promise.recovery,
             "recovery_note": promise.recovery_note,
             "recovery_amount": str(promise.recovery_amount) if promise.recovery_amount is not None else None,
-            "recovery_due_at": _iso(promise.recovery_due_at),
-            "recovered_at": _iso(promise.recovered_at),
+            "recovery_due_at": iso(promise.recovery_due_at),
+            "recovered_at": iso(promise.recovered_at),
         }
         for promise in promises
     ]

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
+from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.errors import PermissionDenied
 from servicecycle.cycles.models import Moment
@@ -160,10 +161,6 @@ def invitation_counts(survey: Survey) -> dict[str, int]:
 # Personal data ---------------------------------------------------------------------------------------------
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
-
-
 def _option_label(question: Question, code: int | None, language: str, fallback: str) -> str | None:
     from servicecycle.surveys.models import text_in
 
@@ -212,8 +209,8 @@ def customer_responses_export(customer: Any) -> list[dict[str, Any]]:
                 "wave": response.wave.name if response.wave else None,
                 "service": response.service.name if response.service else None,
                 "moment": response.moment.name if response.moment else None,
-                "started_at": _iso(response.started_at),
-                "submitted_at": _iso(response.submitted_at),
+                "started_at": iso(response.started_at),
+                "submitted_at": iso(response.submitted_at),
                 "answers": [
                     {
                         "question": text_in(a.question.texts, language, fallback),

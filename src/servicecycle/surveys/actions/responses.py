@@ -231,11 +231,11 @@ class AnswerChecker:
         return label
 
     def rows(self, entries: Sequence[Mapping[str, Any]]) -> list[AnswerRow]:
-        answered: dict[int, _Given] = {}
-        for index, entry in enumerate(entries):
-            self._entry(index, entry, answered)
-        self._check_complete(answered)
-        return [row for given in answered.values() for row in given.rows]
+        """The answer rows of a response; the first bad entry raised (ValidationFailed), or Incomplete."""
+        rows, errors = self.rows_or_errors(entries)
+        if errors:
+            raise errors[0]
+        return rows
 
     def rows_or_errors(self, entries: Sequence[Mapping[str, Any]]) -> tuple[list[AnswerRow], list[ValidationFailed]]:
         """As ``rows``, but the error of every bad entry rather than the first (a file import reports every bad
