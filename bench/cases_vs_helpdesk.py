@@ -558,6 +558,19 @@ def servicecycle_create(sc: Servicecycle) -> Any:
     return create
 
 
+def servicecycle_read(sc: Servicecycle) -> Any:
+    """A floor for the stack: what it answers per second when a request only reads one case."""
+    headers = {"Authorization": f"Bearer {sc.token}"}
+    first = servicecycle_create(sc)(requests.Session(), f"read-{time.time_ns()}")
+    first.raise_for_status()
+    url = f"{sc.base}/api/v1/cases/{first.json()['id']}"
+
+    def read(session: requests.Session, _key: str) -> requests.Response:
+        return session.get(url, headers=headers, timeout=30)
+
+    return read
+
+
 def helpdesk_create(hd: Helpdesk) -> Any:
     headers = {"Authorization": f"Token {hd.token}"}
     url = hd.base + "/api/tickets/"
@@ -601,11 +614,16 @@ def section_throughput(sc: Servicecycle, hd: Helpdesk, args: argparse.Namespace)
     ratio = ours.rate / theirs.rate
     errors = ours.errors + theirs.errors
     ok = ratio >= THROUGHPUT_TARGET and ours.errors == 0
+    read = hammer(servicecycle_read(sc), args.clients, args.seconds)
     print(
         f"throughput: servicecycle {ours.rate:.1f} cases/s, django-helpdesk {theirs.rate:.1f} tickets/s, "
         f"ratio {ratio:.2f}x (target >= {THROUGHPUT_TARGET:g}x){'' if ok else '  MISSED'}  "
         f"[gunicorn {args.workers} workers x {args.threads} threads each, {args.clients} client threads, "
         f"best of {args.rounds} x {args.seconds:g} s, {errors} errors]"
+    )
+    print(
+        f"   for information: the same stack reading one case (GET /api/v1/cases/<id>: the token and one query) "
+        f"{read.rate:.1f}/s, {read.rate / theirs.rate:.2f}x django-helpdesk's creation rate ({read.errors} errors)"
     )
     return ok
 

@@ -19,6 +19,8 @@ from servicecycle.cases import sla
 from servicecycle.cases.actions import intake
 from servicecycle.cases.models import Case
 from servicecycle.core import clock
+from servicecycle.core.errors import Conflict
+from servicecycle.core.models import AuditEvent
 from tests.cases import builders
 from tests.factories import World
 
@@ -46,11 +48,12 @@ def test_an_intake_reads_the_calendar_and_policies_once_per_settings_stamp(world
     tables = " ".join(q["sql"] for q in second.captured_queries)
     for table in ("accounts_workinginterval", "accounts_calendardate", "cases_slapolicy"):
         assert table not in tables
-    # token, service, idempotency key, reference, case, audit event, deadline task, acknowledgement mail task;
+    # token, service, reference, case, audit event, deadline task, acknowledgement mail task (a repeated key is
+    # caught by the insert, not looked up first);
     # the test's own transaction turns the intake's into a savepoint (in production: BEGIN and COMMIT)
     statements = [q["sql"].split()[0] for q in second.captured_queries]
     work = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]
-    assert work == ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"], statements
+    assert work == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT"], statements
     assert statements.count("SAVEPOINT") == 1  # the intake's transaction only, none around the insert
 
 
@@ -92,23 +95,22 @@ def test_the_tasks_of_a_rolled_back_intake_are_rolled_back_with_it(world: World)
     assert not Case.objects.exists()
 
 
-def test_a_lost_idempotency_race_answers_with_the_case_already_made(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same key committed by another request between our look-up and our insert: the insert fails, the
-    intake's transaction rolls back, and the answer is the other request's case (no savepoint needed)."""
-    made = builders.complaint(world, idempotency_key="race-1").case
-    original = intake._existing
-    looked = []
-
-    def miss_once(organization: Any, key: str, fingerprint: str) -> Any:
-        if not looked:  # the look-up before the insert does not see the other request's case yet
-            looked.append(key)
-            return None
-        return original(organization, key, fingerprint)
-
-    monkeypatch.setattr(intake, "_existing", miss_once)
-    again = builders.complaint(world, idempotency_key="race-1")
-    assert looked == ["race-1"]
+def test_a_repeated_key_is_answered_with_the_first_case_and_leaves_nothing_behind(world: World) -> None:
+    """No look-up before the insert: the repeat's insert fails on the key's unique constraint, its transaction
+    rolls back (reference number, audit event and tasks with it) and the answer is the first request's case."""
+    made = builders.complaint(world, idempotency_key="race-1", contact_email="ana@example.test").case
+    events, tasks = AuditEvent.objects.count(), DBTaskResult.objects.count()
+    again = builders.complaint(world, idempotency_key="race-1", contact_email="ana@example.test")
     assert (again.case.pk, again.created, again.status_token) == (made.pk, False, None)
+    assert Case.objects.count() == 1
+    assert (AuditEvent.objects.count(), DBTaskResult.objects.count()) == (events, tasks)
+    following = builders.complaint(world, idempotency_key="race-2").case
+    number = int(made.reference.rsplit("-", 1)[1])
+    assert following.reference.endswith(f"-{number + 1:05d}")  # the repeat used no number
+
+
+def test_a_repeated_key_with_another_body_is_a_conflict(world: World) -> None:
+    builders.complaint(world, idempotency_key="race-1", contact_email="ana@example.test")
+    with pytest.raises(Conflict):
+        builders.complaint(world, idempotency_key="race-1", contact_email="other@example.test")
     assert Case.objects.count() == 1
