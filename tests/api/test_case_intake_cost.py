@@ -16,7 +16,6 @@ from django_tasks_db.models import DBTaskResult
 from servicecycle.accounts import actions as accounts
 from servicecycle.accounts.models import Organization
 from servicecycle.cases import sla
-from servicecycle.cases.actions import intake
 from servicecycle.cases.models import Case
 from servicecycle.core import clock
 from servicecycle.core.errors import Conflict
