@@ -211,14 +211,14 @@ def _journey(
     )
 
     # 3. Its complaints and broken promises, as many as the database holds for the 90 days
-    listed_complaints = page.locator("#evidence-complaints")
+    listed_complaints = page.locator("#records-complaints")
     expect(listed_complaints.locator("h2")).to_contain_text(heading(language, "Complaints and claims"))
     expect(listed_complaints.locator("h2 small")).to_have_text(f"({len(complaints)})")
     shown = complaints[:EVIDENCE_PER_PAGE]
     expect(listed_complaints.locator("li")).to_have_count(len(shown))
     for item, case in zip(listed_complaints.locator("li").all(), shown, strict=True):
         expect(item).to_contain_text(case.reference)
-    listed_promises = page.locator("#evidence-broken_promises")
+    listed_promises = page.locator("#records-broken_promises")
     expect(listed_promises.locator("h2")).to_contain_text(heading(language, "Promises"))
     assert len(broken) <= EVIDENCE_PER_PAGE  # the broken ones come first, so they are all on the first page
     expect(listed_promises.locator("li.hot")).to_have_count(len(broken))

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db.models import Count
 from playwright.sync_api import Page, expect
 
 from servicecycle import demo
-from servicecycle.accounts.models import Organization
+from servicecycle.accounts.models import Customer, Organization
 from servicecycle.catalog.models import Service
 from servicecycle.demo.data import DELIVERY_SURVEY, DEMO_PASSWORD
 from servicecycle.surveys.models import Survey
@@ -45,6 +46,19 @@ WIDEST_OVERFLOW = """() => {
 }"""
 
 
+def _busiest_customer(organization: Organization) -> int:
+    """The demo customer with the most cases: their page has every history list, and a long email address."""
+    busiest = (
+        Customer.objects.filter(organization=organization)
+        .annotate(n=Count("cases"))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    assert busiest is not None, "the demo has no customers"
+    return busiest
+
+
 def _pages(organization: Organization) -> list[tuple[str, str]]:
     delivery = Service.objects.get(organization=organization, name=DELIVERY_SURVEY["service"])
     survey = Survey.objects.filter(organization=organization, service=delivery).order_by("pk").first()
@@ -62,6 +76,7 @@ def _pages(organization: Organization) -> list[tuple[str, str]]:
         ("service-cycle", f"/services/{delivery.pk}/cycle/"),
         ("critical-moments", "/moments/critical/"),
         ("customers", "/customers/"),
+        ("customer", f"/customers/{_busiest_customer(organization)}/"),
         ("audit", "/audit/"),
     ]
 

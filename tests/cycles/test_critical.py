@@ -255,11 +255,11 @@ def test_the_evidence_page_shows_the_records_behind_the_figure(scene: Scene, cli
     url = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": step2.pk})
     response = client_for("viewer").get(url)
     body = response.content.decode()
-    sections = {s["evidence"].key: s for s in response.context["sections"]}
-    assert sections["complaints"]["evidence"].total == 4
-    assert sections["broken_promises"]["evidence"].total == 2
-    assert sections["satisfaction"]["evidence"].total == 5
-    assert all(item.hot for item in sections["broken_promises"]["evidence"].items)
+    sections = {s["records"].key: s for s in response.context["sections"]}
+    assert sections["complaints"]["records"].total == 4
+    assert sections["broken_promises"]["records"].total == 2
+    assert sections["satisfaction"]["records"].total == 5
+    assert all(item.hot for item in sections["broken_promises"]["records"].items)
     from servicecycle.cases.models import Case
     from servicecycle.promises.models import Promise
 
@@ -273,8 +273,8 @@ def test_the_evidence_page_shows_the_records_behind_the_figure(scene: Scene, cli
     assert "badness 1.00" in body
     # Step 3's five 4/5 scores are not low: counted in the figure, none listed
     step3 = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": w.moments[2].pk})
-    satisfaction = {s["evidence"].key: s for s in client_for("viewer").get(step3).context["sections"]}["satisfaction"]
-    assert satisfaction["evidence"].total == 0 and "of 5 satisfaction answers" in satisfaction["evidence"].explanation
+    satisfaction = {s["records"].key: s for s in client_for("viewer").get(step3).context["sections"]}["satisfaction"]
+    assert satisfaction["records"].total == 0 and "of 5 satisfaction answers" in satisfaction["records"].explanation
 
 
 def test_the_evidence_lists_are_paged_each_on_its_own(scene: Scene, client_for: Any) -> None:
@@ -283,13 +283,13 @@ def test_the_evidence_lists_are_paged_each_on_its_own(scene: Scene, client_for: 
     _complaints(w, step2, 8)  # 12 in all: two pages of ten
     url = reverse("moment-evidence", kwargs={"service_id": w.service.pk, "pk": step2.pk})
     client = client_for("viewer")
-    first = {s["evidence"].key: s for s in client.get(url).context["sections"]}["complaints"]
-    assert first["pages"] == 2 and len(first["evidence"].items) == 10 and "complaints=2" in first["next"]
-    second = {s["evidence"].key: s for s in client.get(url, {"complaints": 2}).context["sections"]}
-    assert len(second["complaints"]["evidence"].items) == 2 and second["complaints"]["previous"]
-    assert len(second["broken_promises"]["evidence"].items) == 2  # the other lists stay on their first page
-    newest = {item.url for item in first["evidence"].items}
-    assert newest.isdisjoint(item.url for item in second["complaints"]["evidence"].items)
+    first = {s["records"].key: s for s in client.get(url).context["sections"]}["complaints"]
+    assert first["pages"] == 2 and len(first["records"].items) == 10 and "complaints=2" in first["next"]
+    second = {s["records"].key: s for s in client.get(url, {"complaints": 2}).context["sections"]}
+    assert len(second["complaints"]["records"].items) == 2 and second["complaints"]["previous"]
+    assert len(second["broken_promises"]["records"].items) == 2  # the other lists stay on their first page
+    newest = {item.url for item in first["records"].items}
+    assert newest.isdisjoint(item.url for item in second["complaints"]["records"].items)
     assert client.get(url, {"complaints": "x"}).status_code == 200
 
 

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from servicecycle.accounts import actions
+from servicecycle.accounts import actions, customer_history
 from servicecycle.accounts.forms import (
     WEEKDAYS,
     CalendarDateForm,
@@ -28,7 +28,15 @@ from servicecycle.accounts.models import ApiToken, Customer, Staff, Team
 from servicecycle.accounts.permissions import staff_of
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import apply_domain_error, forbidden, paginate, remember_language, staff_required
+from servicecycle.core.views_helpers import (
+    apply_domain_error,
+    forbidden,
+    page_number,
+    paginate,
+    record_sections,
+    remember_language,
+    staff_required,
+)
 
 # Organization -------------------------------------------------------------------------------------------
 
@@ -320,11 +328,26 @@ def _customer(request: HttpRequest, pk: int) -> Customer:
     return get_object_or_404(Customer, pk=pk, organization=organization)
 
 
+HISTORY_PER_PAGE = 10
+
+
 @staff_required("view")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
+    lists = customer_history.history(
+        customer,
+        request.user,
+        pages={name: page_number(request.GET.get(name)) for name in customer_history.names()},
+        per_page=HISTORY_PER_PAGE,
+    )
     return render(
-        request, "accounts/customer_detail.html", {"customer": customer, "timeline": audit.timeline(customer)}
+        request,
+        "accounts/customer_detail.html",
+        {
+            "customer": customer,
+            "sections": record_sections(request, lists, HISTORY_PER_PAGE),
+            "timeline": audit.timeline(customer),
+        },
     )
 
 

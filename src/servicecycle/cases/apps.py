@@ -19,7 +19,9 @@ class CasesConfig(AppConfig):
 
         events.clock_changed.connect(clock_changed, dispatch_uid="cases.recompute_deadlines")
 
-        from servicecycle.accounts import personal_data
+        from servicecycle.accounts import customer_history, personal_data
         from servicecycle.cases import personal_data as cases_personal_data
+        from servicecycle.cases.queries import customer_cases
 
         personal_data.register("cases", collect=cases_personal_data.collect, erase=cases_personal_data.anonymize)
+        customer_history.register("cases", source=customer_cases, capability="case.view")

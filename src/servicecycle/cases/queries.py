@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Case as When_
 from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +44,7 @@ from servicecycle.cases.models import (
 from servicecycle.catalog.models import Service
 from servicecycle.core import clock
 from servicecycle.core.errors import PermissionDenied
+from servicecycle.core.records import Record, RecordList
 from servicecycle.cycles.models import Moment
 
 CASE_RELATED = ("organization", "service", "moment", "category", "customer", "assignee__user", "team")
@@ -533,3 +535,38 @@ def get_category(staff: Staff, category_id: Any) -> Category:
         return Category.objects.get(pk=int(category_id), organization_id=staff.organization_id)
     except (Category.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def customer_cases(customer: Any, offset: int, limit: int) -> RecordList:
+    """The customer's cases for their page, newest first (two queries: the count and the page): the same set the
+    personal-data export holds, so also those sent from their email address without naming them."""
+    from servicecycle.cases.personal_data import cases_of
+
+    cases = cases_of(customer)
+    total = cases.count()
+    page = (
+        list(cases.select_related("service").order_by("-received_at", "-id")[offset : offset + limit])
+        if total > offset
+        else []
+    )
+    now = timezone.now()
+    return RecordList(
+        key="cases",
+        title=_("Cases"),
+        explanation=_("Complaints, claims, suggestions, compliments and questions; red when open past a deadline."),
+        total=total,
+        items=[
+            Record(
+                title=f"{case.reference} · {case.subject}",
+                url=reverse("case-detail", kwargs={"pk": case.pk}),
+                when=case.received_at,
+                state=f"{case.get_kind_display()} · {case.get_status_display()}",
+                detail=case.service.name,
+                hot=case.status in Case.OPEN_STATUSES
+                and case.sla_state != SlaState.PAUSED
+                and case.due_at is not None
+                and case.due_at < now,
+            )
+            for case in page
+        ],
+    )

@@ -49,7 +49,8 @@ from servicecycle.cases.models import Case, CasePause, Kind, SlaPolicy, SlaTarge
 from servicecycle.cases.sla import TARGET_ORDER, calendar_for
 from servicecycle.catalog.models import Service
 from servicecycle.core import clock
-from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
+from servicecycle.core.records import Record, RecordList
+from servicecycle.cycles.queries import Signal
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366  # a longer period is refused: the handling times are measured case by case
@@ -626,20 +627,20 @@ def complaint_signals(moments: list[Any]) -> dict[int, dict[str, Signal]]:
     return signals
 
 
-def complaint_evidence(moment: Any, offset: int, limit: int) -> Evidence:
+def complaint_evidence(moment: Any, offset: int, limit: int) -> RecordList:
     """The complaints and claims behind the moment's complaint figure: those received in the last 90 days,
     newest first, one page of them (two queries: the count and the page)."""
     since = timezone.now() - timedelta(days=HEALTH_DAYS)
     cases = Case.objects.filter(moment_id=moment.pk, kind__in=COMPLAINT_KINDS, received_at__gte=since)
     total = cases.count()
     page = list(cases.order_by("-received_at", "-pk")[offset : offset + limit]) if total > offset else []
-    return Evidence(
+    return RecordList(
         key="complaints",
         title=_("Complaints and claims"),
         explanation=_("Received in the last 90 days about this moment; each one counts in the complaints figure."),
         total=total,
         items=[
-            EvidenceItem(
+            Record(
                 title=f"{case.reference} · {case.subject}",
                 url=reverse("case-detail", kwargs={"pk": case.pk}),
                 when=case.received_at,

@@ -17,6 +17,7 @@ from django_htmx.middleware import HtmxDetails
 
 from servicecycle.accounts.permissions import has, staff_of
 from servicecycle.core.errors import DomainError, ValidationFailed
+from servicecycle.core.records import RecordList
 
 # Vega compiles its chart expressions at run time, so pages that draw charts allow eval for scripts
 # from our own origin; every other page keeps the strict policy from settings.
@@ -86,3 +87,36 @@ def apply_domain_error(form: BaseForm, exc: DomainError) -> None:
 def paginate(request: HttpRequest, items: Any, per_page: int = 25) -> Page:
     paginator = Paginator(items, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+def page_number(value: str | None) -> int:
+    """A page number from the query string: 1 when missing or not a number, at most 10,000."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
+def record_sections(request: HttpRequest, lists: list[RecordList], per_page: int) -> list[dict[str, Any]]:
+    """Each record list of a page with its own pager (``?<key>=2``; the other lists keep their pages), as
+    ``templates/_record_list.html`` draws it."""
+    sections = []
+    for records in lists:
+        number = page_number(request.GET.get(records.key))
+        pages = max(1, -(-records.total // per_page))
+
+        def link(n: int, key: str = records.key) -> str:
+            params = request.GET.copy()
+            params[key] = str(n)
+            return "?" + params.urlencode() + f"#records-{key}"
+
+        sections.append(
+            {
+                "records": records,
+                "number": number,
+                "pages": pages,
+                "previous": link(number - 1) if number > 1 else "",
+                "next": link(number + 1) if number < pages else "",
+            }
+        )
+    return sections

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -12,6 +11,7 @@ from django.http import Http404
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, can_edit_cycle, staff_of
 from servicecycle.catalog.models import Service
 from servicecycle.core.errors import PermissionDenied
+from servicecycle.core.records import RecordList
 from servicecycle.cycles.models import Moment
 
 
@@ -48,35 +48,9 @@ def register_health_source(name: str, source: HealthSource) -> None:
     _HEALTH_SOURCES[name] = source
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
-    """One record behind a moment's health figure: a complaint, a promise, a survey answer."""
-
-    title: str
-    url: str
-    when: datetime | None = None
-    state: str = ""
-    detail: str = ""
-    hot: bool = False  # counts against the moment (a broken promise, a low score)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One capability's records behind a moment's signal, one page of them, with the total and where the
-    capability's own full list is (filtered to the moment) when it has one."""
-
-    key: str  # the Signal key it explains: complaints, broken_promises, satisfaction
-    title: str
-    explanation: str
-    total: int
-    items: list[EvidenceItem]
-    more_url: str = ""
-    more_label: str = ""
-
-
-# (moment, offset, limit) -> Evidence; registered by the capabilities like the health sources. Each makes a
+# (moment, offset, limit) -> RecordList; registered by the capabilities like the health sources. Each makes a
 # bounded number of queries whatever the data (a count and a page).
-EvidenceSource = Callable[[Moment, int, int], Evidence]
+EvidenceSource = Callable[[Moment, int, int], RecordList]
 _EVIDENCE_SOURCES: dict[str, EvidenceSource] = {}
 
 
@@ -84,7 +58,7 @@ def register_evidence_source(name: str, source: EvidenceSource) -> None:
     _EVIDENCE_SOURCES[name] = source
 
 
-def moment_evidence(moment: Moment, *, pages: dict[str, int] | None = None, per_page: int = 10) -> list[Evidence]:
+def moment_evidence(moment: Moment, *, pages: dict[str, int] | None = None, per_page: int = 10) -> list[RecordList]:
     """Every capability's records behind the moment's health; ``pages`` maps an evidence key to its page number."""
     pages = pages or {}
     found = []

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +15,15 @@ from servicecycle.catalog.models import Service
 from servicecycle.catalog.queries import get_service_for_user
 from servicecycle.core import audit
 from servicecycle.core.errors import DomainError
-from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, forbidden, paginate, staff_required
+from servicecycle.core.views_helpers import (
+    HtmxRequest,
+    apply_domain_error,
+    forbidden,
+    page_number,
+    paginate,
+    record_sections,
+    staff_required,
+)
 from servicecycle.cycles import actions, queries, wheel
 from servicecycle.cycles.critical import SIGNAL_KEYS, rank_moments
 from servicecycle.cycles.forms import MomentForm
@@ -213,13 +222,6 @@ def critical_moments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), 10_000))
-    except ValueError:
-        return 1
-
-
 @staff_required("view")
 def moment_evidence(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
     """The complaints, promises and survey answers behind a moment's health figure, each list paged on its own
@@ -227,29 +229,21 @@ def moment_evidence(request: HttpRequest, service_id: int, pk: int) -> HttpRespo
     service = get_service_for_user(request.user, service_id)
     moment = get_moment_for_user(request.user, service, pk)
     health = moment_health([moment])[moment.pk]
-    sections = []
-    for evidence in queries.moment_evidence(
-        moment,
-        pages={key: _page_number(request.GET.get(key)) for key in SIGNAL_KEYS},
-        per_page=EVIDENCE_PER_PAGE,
-    ):
-        number = _page_number(request.GET.get(evidence.key))
-        pages = max(1, -(-evidence.total // EVIDENCE_PER_PAGE))
-
-        def link(n: int, key: str = evidence.key) -> str:
-            params = request.GET.copy()
-            params[key] = str(n)
-            return "?" + params.urlencode() + f"#evidence-{key}"
-
-        sections.append(
-            {
-                "evidence": evidence,
-                "signal": health.components.get(evidence.key),
-                "number": number,
-                "pages": pages,
-                "previous": link(number - 1) if number > 1 else "",
-                "next": link(number + 1) if number < pages else "",
+    lists = queries.moment_evidence(
+        moment, pages={key: page_number(request.GET.get(key)) for key in SIGNAL_KEYS}, per_page=EVIDENCE_PER_PAGE
+    )
+    sections = record_sections(request, lists, EVIDENCE_PER_PAGE)
+    for section in sections:
+        signal = health.components.get(section["records"].key)
+        section["note"] = (
+            _("In the figure: %(label)s = %(value)s, badness %(badness)s.")
+            % {
+                "label": signal.label,
+                "value": floatformat(signal.value, "-2"),
+                "badness": floatformat(signal.badness, 2),
             }
+            if signal
+            else _("Not in the health figure: nothing measured.")
         )
     return render(
         request,

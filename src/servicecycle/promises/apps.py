@@ -17,8 +17,9 @@ class PromisesConfig(AppConfig):
 
         events.clock_changed.connect(clock_changed, dispatch_uid="promises.rebuild_figures")
 
-        from servicecycle.accounts import personal_data
+        from servicecycle.accounts import customer_history, personal_data
         from servicecycle.promises import personal_data as promises_personal_data
-        from servicecycle.promises.queries import customer_promises_export
+        from servicecycle.promises.queries import customer_promises_export, customer_promises_history
 
         personal_data.register("promises", collect=customer_promises_export, erase=promises_personal_data.anonymize)
+        customer_history.register("promises", source=customer_promises_history, capability="view")

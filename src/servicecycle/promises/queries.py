@@ -35,10 +35,11 @@ from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
+from servicecycle.core.records import Record, RecordList
 from servicecycle.cycles.models import Moment
-from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
+from servicecycle.cycles.queries import Signal
 from servicecycle.promises.figures import local_day, zone_of
-from servicecycle.promises.models import Promise, PromiseFigures, State, TeamCalendarFeed
+from servicecycle.promises.models import OPEN_STATES, Promise, PromiseFigures, State, TeamCalendarFeed
 
 PROMISE_RELATED = (
     "organization",
@@ -341,7 +342,7 @@ def broken_promises_health(moments: list[Moment]) -> dict[int, dict[str, Signal]
     return signals
 
 
-def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
+def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> RecordList:
     """The promises behind the moment's broken-promises figure: broken, then at risk or overdue now, then kept;
     the broken and kept ones due from ``health_first_day`` on in the organization's time zone (the figure's
     window). A count and a page."""
@@ -370,7 +371,7 @@ def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> Evidenc
         if getattr(promise, "rank", 2) == 1:
             state = _("At risk") if promise.due_at > now else _("Overdue")
         items.append(
-            EvidenceItem(
+            Record(
                 title=text,
                 url=reverse("promise-detail", kwargs={"pk": promise.pk}),
                 when=promise.due_at,
@@ -379,7 +380,7 @@ def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> Evidenc
                 hot=promise.state == State.BROKEN,
             )
         )
-    return Evidence(
+    return RecordList(
         key="broken_promises",
         title=_("Promises"),
         explanation=_(
@@ -479,6 +480,41 @@ def customer_promises(customer: Any) -> QuerySet[Promise]:
     if customer.email:
         match |= Q(customer__isnull=True, customer_email__iexact=customer.email)
     return Promise.objects.filter(match, organization_id=customer.organization_id)
+
+
+def customer_promises_history(customer: Any, offset: int, limit: int) -> RecordList:
+    """The promises made to the customer for their page, newest first (two queries: the count and the page)."""
+    promises = customer_promises(customer)
+    total = promises.count()
+    page = (
+        list(promises.select_related("fulfilling_team").order_by("-created_at", "-id")[offset : offset + limit])
+        if total > offset
+        else []
+    )
+    now = timezone.now()
+    items = []
+    for promise in page:
+        state = promise.get_state_display()
+        overdue = promise.state in OPEN_STATES and promise.due_at < now
+        if overdue:
+            state = _("Overdue")
+        items.append(
+            Record(
+                title=promise.text if len(promise.text) <= 90 else promise.text[:89] + "…",
+                url=reverse("promise-detail", kwargs={"pk": promise.pk}),
+                when=promise.due_at,
+                state=state,
+                detail=promise.fulfilling_team.name,
+                hot=overdue or promise.state == State.BROKEN,
+            )
+        )
+    return RecordList(
+        key="promises",
+        title=_("Promises"),
+        explanation=_("What was promised to them and by when; red when broken or overdue."),
+        total=total,
+        items=items,
+    )
 
 
 def customer_promises_export(customer: Any) -> list[dict[str, Any]]:

@@ -19,8 +19,9 @@ class SurveysConfig(AppConfig):
         events.case_closed.connect(on_case_closed, dispatch_uid="surveys.invite_after_case_closed")
         events.promise_kept.connect(on_promise_kept, dispatch_uid="surveys.invite_after_promise_kept")
 
-        from servicecycle.accounts import personal_data
+        from servicecycle.accounts import customer_history, personal_data
         from servicecycle.surveys import personal_data as surveys_personal_data
-        from servicecycle.surveys.queries import customer_responses_export
+        from servicecycle.surveys.queries import customer_responses_export, customer_responses_history
 
         personal_data.register("surveys", collect=customer_responses_export, erase=surveys_personal_data.anonymize)
+        customer_history.register("responses", source=customer_responses_history, capability="survey.view")

@@ -46,13 +46,20 @@ def unhappy_answers(response: Response) -> list[Answer]:
         .select_related("question")
         .order_by("question__position")
     ):
-        q = answer.question
-        value = answer.value if answer.value is not None else 99
-        detractor = q.kind == K.NPS and value <= 6
-        unsatisfied = q.kind == K.CSAT and value <= (q.scale_min or 1) + 1
-        if detractor or unsatisfied:
+        if unhappy(answer):
             found.append(answer)
     return found
+
+
+def unhappy(answer: Answer) -> bool:
+    """An NPS answer from 0 to 6 (a detractor) or a satisfaction answer in the bottom two points of its scale
+    (``answer.question`` read with it)."""
+    question, value = answer.question, answer.value
+    if value is None:
+        return False
+    return (question.kind == K.NPS and value <= 6) or (
+        question.kind == K.CSAT and value <= (question.scale_min or 1) + 1
+    )
 
 
 def _description(response: Response, unhappy: list[Answer]) -> tuple[str, str]:

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from servicecycle.core.records import Record, RecordList
 from servicecycle.cycles.models import Moment
-from servicecycle.cycles.queries import Evidence, EvidenceItem, Signal
+from servicecycle.cycles.queries import Signal
 from servicecycle.surveys.actions.design import FIXED_SCALES
 from servicecycle.surveys.models import Answer, Question, text_in
 
@@ -59,7 +60,7 @@ def satisfaction_signals(moments: list[Moment]) -> dict[int, dict[str, Signal]]:
 LOW_SCORE = CSAT_LOW + 1  # 1 or 2 on the 1-5 scale: a dissatisfied customer
 
 
-def satisfaction_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
+def satisfaction_evidence(moment: Moment, offset: int, limit: int) -> RecordList:
     """The survey answers behind the moment's satisfaction figure: the low scores (1 or 2 of 5) of the last 90
     days, newest first, with what the same respondent wrote in the survey's free-text questions (three queries:
     the counts, the page, the comments of the page)."""
@@ -87,7 +88,7 @@ def satisfaction_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
             comments.setdefault(row["response_id"], []).append(row["text"] or "")
     language = translation.get_language()
     items = [
-        EvidenceItem(
+        Record(
             title=text_in(answer.response.survey.titles, language, answer.response.survey.default_language),
             url=reverse("survey-results", kwargs={"pk": answer.response.survey_id})
             + "?"
@@ -99,7 +100,7 @@ def satisfaction_evidence(moment: Moment, offset: int, limit: int) -> Evidence:
         )
         for answer in page
     ]
-    return Evidence(
+    return RecordList(
         key="satisfaction",
         title=_("Low satisfaction scores"),
         explanation=_(

@@ -8,14 +8,17 @@ from typing import Any
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.errors import PermissionDenied
+from servicecycle.core.records import Record, RecordList
 from servicecycle.cycles.models import Moment
-from servicecycle.surveys.models import Answer, Attribute, Invitation, Question, Response, Survey, Wave
+from servicecycle.surveys.models import Answer, Attribute, Invitation, Question, Response, Survey, Wave, text_in
 
 
 def get_survey_for_user(user: Any, survey_id: Any, *, write: bool = False) -> Survey:
@@ -162,8 +165,6 @@ def invitation_counts(survey: Survey) -> dict[str, int]:
 
 
 def _option_label(question: Question, code: int | None, language: str, fallback: str) -> str | None:
-    from servicecycle.surveys.models import text_in
-
     if code is None or question.kind not in (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE):
         return None
     for option in question.choices or []:
@@ -181,11 +182,67 @@ def customer_responses(customer: Any) -> QuerySet[Response]:
     return Response.objects.filter(match, survey__organization_id=customer.organization_id)
 
 
+SCORE_KINDS = (Question.Kind.NPS, Question.Kind.CSAT, Question.Kind.CES)
+
+
+def customer_responses_history(customer: Any, offset: int, limit: int) -> RecordList:
+    """The customer's survey responses for their page, newest first, with their NPS, CSAT and CES answers (three
+    queries: the count, the page and the page's scores)."""
+    from servicecycle.surveys.closed_loop import unhappy  # closed_loop reaches into cases, which reads these
+
+    responses = customer_responses(customer)
+    total = responses.count()
+    page = (
+        list(responses.select_related("survey").order_by("-started_at", "-id")[offset : offset + limit])
+        if total > offset
+        else []
+    )
+    scores: dict[int, list[Answer]] = {}
+    if page:
+        for answer in (
+            Answer.objects.filter(
+                response_id__in=[r.pk for r in page], question__kind__in=SCORE_KINDS, value__isnull=False
+            )
+            .select_related("question")
+            .order_by("question__position", "id")
+        ):
+            scores.setdefault(answer.response_id, []).append(answer)
+    language = translation.get_language()
+    items = []
+    for response in page:
+        answers = scores.get(response.pk, [])
+        items.append(
+            Record(
+                title=text_in(response.survey.titles, language, response.survey.default_language),
+                url=reverse("survey-results", kwargs={"pk": response.survey_id}),
+                when=response.submitted_at or response.started_at,
+                state=_("Answered") if response.submitted_at else _("Not finished"),
+                detail=" · ".join(_score_text(a) for a in answers),
+                hot=any(unhappy(a) for a in answers),
+            )
+        )
+    return RecordList(
+        key="responses",
+        title=_("Survey responses"),
+        explanation=_("Their answers to your surveys, with the scores; red when unhappy (NPS 0-6, satisfaction 1-2)."),
+        total=total,
+        items=items,
+    )
+
+
+def _score_text(answer: Answer) -> str:
+    """“NPS 9”, “CSAT 2 of 5”: the kind's short name (the same in every language) and the value."""
+    question = answer.question
+    short = question.kind.upper()
+    if question.kind == Question.Kind.NPS or question.scale_max is None:
+        return f"{short} {answer.value}"
+    return f"{short} " + _("%(value)d of %(high)d") % {"value": answer.value, "high": question.scale_max}
+
+
 def customer_responses_export(customer: Any) -> list[dict[str, Any]]:
     """The customer's survey responses with every answer, for their personal-data export (two queries): those
     naming the customer, and those sent through an invitation to the customer's email address without naming a
     customer, in the same organization. Texts are in the language the customer answered in."""
-    from servicecycle.surveys.models import text_in
 
     responses = list(
         customer_responses(customer).select_related("survey", "wave", "service", "moment").order_by("started_at", "id")
