@@ -102,6 +102,7 @@ urlpatterns = [
     path("services/<int:service_id>/cycle/moments/<int:pk>/move/", cycles.moment_move, name="moment-move"),
     path("services/<int:service_id>/cycle/moments/<int:pk>/evidence/", cycles.moment_evidence, name="moment-evidence"),
     path("moments/critical/", cycles.critical_moments, name="critical-moments"),
+    path("moments/options/", cycles.moment_options, name="moment-options"),
     path("cases/", include("servicecycle.cases.urls")),
     path("c/", include("servicecycle.cases.public_urls")),
     path("promises/", include("servicecycle.promises.urls")),

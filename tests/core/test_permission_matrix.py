@@ -84,6 +84,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "moment-move": ("POST", CYCLE_EDITORS),
     "moment-evidence": ("GET", ALL),
     "critical-moments": ("GET", ALL),
+    "moment-options": ("GET", ALL),
     "survey-list": ("GET", ALL),
     "survey-create": ("GET", MANAGERS),
     "survey-detail": ("GET", ALL),
@@ -139,7 +140,6 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "promise-list": ("GET", ALL),
     "promise-create": ("GET", CUSTOMER_EDITORS),
     "promise-customer-options": ("GET", CUSTOMER_EDITORS),
-    "promise-moment-options": ("GET", CUSTOMER_EDITORS),
     "promise-requests": ("GET", ALL),
     "promise-dashboard": ("GET", {"admin", "manager", "lead", "lead_other"}),
     "staff-scorecard": ("GET", {"admin", "manager", "agent", "lead_other"}),  # the agent's own card
@@ -312,7 +312,7 @@ def _url(name: str, w: World, role_staff: Any) -> tuple[str, dict[str, Any]]:
         kwargs = {"pk": w.agent.pk}
     elif name in ("team-promise-calendar", "team-calendar-token"):
         kwargs = {"pk": w.owner_team.pk}
-    elif name == "promise-moment-options":
+    elif name == "moment-options":
         return reverse(name) + f"?service={w.service.pk}", data
     if name == "case-reports-export":
         return reverse(name) + "?format=csv&table=sla", data
@@ -325,7 +325,6 @@ PROMISE_PAGES = {n for n in MATRIX if n.startswith("promise-")} - {
     "promise-list",
     "promise-create",
     "promise-customer-options",
-    "promise-moment-options",
     "promise-requests",
     "promise-dashboard",
 }
@@ -475,10 +474,10 @@ OBJECT_PAGES = [
         "promise-list",
         "promise-create",
         "promise-customer-options",
-        "promise-moment-options",
         "promise-requests",
         "promise-dashboard",
         "critical-moments",
+        "moment-options",
         "case-inbox",
         "case-quarantine",
         "case-create",

@@ -141,3 +141,16 @@ def test_wheel_coordinates_are_not_localized_in_languages_with_decimal_commas(wo
     body = client.get(reverse("wheel-svg", kwargs={"service_id": world.service.pk})).content.decode()
     assert 'viewBox="-150 -12 940 664"' in body
     assert 'cx="320.0"' in body and "320,0" not in body
+
+
+def test_moment_options_lists_the_chosen_services_moments_in_cycle_order(world: World, client_for: Any) -> None:
+    client = client_for("viewer")
+    body = client.get(reverse("moment-options"), {"service": world.service.pk}).content.decode()
+    positions = [body.index(f">{m.position}. {m.name}<") for m in world.moments]
+    assert positions == sorted(positions) and body.count("<option") == len(world.moments) + 1
+    other_admin = factories.staff(factories.organization("Elsewhere"), "admin")
+    foreign = factories.service(other_admin, factories.team(other_admin, "Their team"), "Their service")
+    factories.moment(other_admin, foreign, name="Their secret step")
+    for service in (str(foreign.pk), "abc", ""):
+        body = client.get(reverse("moment-options"), {"service": service}).content.decode()
+        assert body.count("<option") == 1 and "Their secret step" not in body  # only "not tied to a moment"

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from servicecycle.surveys.blueprints import BLUEPRINTS, SERVQUAL_ITEMS
 from servicecycle.surveys.models import Invitation, Question, Survey
+from tests import factories
 from tests.factories import World
 from tests.surveys import builders
 
@@ -307,3 +308,46 @@ def test_reorder_takes_the_whole_order_and_keeps_conditions_after_their_source(w
     response = client.post(url, {"question": [csat.pk, nps.pk]}, follow=True)
     assert "exactly once" in response.content.decode()
     assert list(survey.questions.order_by("position").values_list("pk", flat=True)) == [csat.pk, nps.pk, follow.pk]
+
+
+def test_the_moment_picker_lists_the_moments_of_the_chosen_service(world: World, client_for: Any) -> None:
+    client = client_for("manager")
+    other = factories.service(world.admin, world.other_team, "Other service")
+    stranger = factories.moment(world.admin, other, name="Somebody else's step")
+    survey = builders.survey(world.admin, languages=["en"], default_language="en", service_id=world.service.pk)
+    url = reverse("question-add", args=[survey.pk])
+
+    form = client.get(url + "?kind=csat").context["form"]
+    assert form["service"].value() == world.service.pk  # a new question starts with the survey's service
+    assert list(form.fields["moment"].queryset) == list(world.moments)
+    assert form.fields["service"].widget.attrs["hx-get"] == reverse("moment-options")
+    assert stranger.name not in client.get(url + "?kind=csat").content.decode()
+
+    # a moment of another service than the one chosen is refused, nothing saved
+    response = client.post(
+        url, {"kind": "csat", "text_en": "How was it?", "service": str(world.service.pk), "moment": str(stranger.pk)}
+    )
+    assert response.status_code == 200 and survey.questions.count() == 0
+    assert "moment" in response.context["form"].errors
+    response = client.post(
+        url, {"kind": "csat", "text_en": "How was it?", "service": str(other.pk), "moment": str(stranger.pk)}
+    )
+    assert response.status_code == 302
+    question = survey.questions.get()
+    assert (question.service_id, question.moment_id) == (other.pk, stranger.pk)
+
+    # editing shows the question's own service's moments, with its moment chosen
+    edit = client.get(reverse("question-edit", args=[survey.pk, question.pk])).context["form"]
+    assert list(edit.fields["moment"].queryset) == [stranger]
+    assert edit["moment"].value() == stranger.pk
+
+
+def test_a_moment_saved_without_its_service_stays_chosen_when_edited(world: World, client_for: Any) -> None:
+    """Through the API a question may name a moment and no service: the editor picks the moment's service so
+    saving the page does not drop the moment."""
+    survey = builders.survey(world.admin, languages=["en"], default_language="en")
+    question = builders.question(world.admin, survey, K.CSAT, "How was it?", moment_id=world.moments[1].pk)
+    assert question.service_id is None
+    form = client_for("manager").get(reverse("question-edit", args=[survey.pk, question.pk])).context["form"]
+    assert form["service"].value() == world.service.pk
+    assert form["moment"].value() == world.moments[1].pk and world.moments[1] in form.fields["moment"].queryset

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from servicecycle.accounts.models import Organization, Team
 from servicecycle.cycles.models import Moment
@@ -33,3 +37,47 @@ class MomentForm(forms.ModelForm):
 
     def _post_clean(self) -> None:  # model validation is the action's job
         pass
+
+
+class MomentOfServiceField(forms.ModelChoiceField):
+    """A moment of truth picked among the moments of the service chosen beside it (see ``follow_service``)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.position}. {obj.name}"
+
+
+def follow_service(
+    form: forms.BaseForm, organization_id: int, *, service: str = "service", moment: str = "moment"
+) -> None:
+    """Make the form's moment picker list the moments of the service chosen in its service picker: on the page
+    (htmx asks ``moment-options`` for them when the service changes) and when the form is checked (a moment of
+    another service is not a valid choice). The service is the one posted, else the initial one, else the
+    initial moment's own. The form's fields are named ``service`` and ``moment``."""
+    service, moment = "service", "moment"
+    form.fields[service].widget.attrs.update(
+        {
+            "hx-get": reverse("moment-options"),
+            "hx-target": f"#id_{form.add_prefix(moment)}",
+            "hx-trigger": "change",
+            "hx-swap": "innerHTML",
+        }
+    )
+    chosen: Any = form.data.get(form.add_prefix(service)) if form.is_bound else form.initial.get(service)
+    chosen = getattr(chosen, "pk", chosen)
+    if not form.is_bound and chosen in (None, "") and form.initial.get(moment):
+        initial_moment = form.initial[moment]
+        chosen = (
+            Moment.objects.filter(pk=getattr(initial_moment, "pk", initial_moment))
+            .values_list("service_id", flat=True)
+            .first()
+        )
+        form.initial[service] = chosen
+    moments = Moment.objects.filter(service__organization_id=organization_id)
+    try:
+        moments = moments.filter(service_id=int(chosen))
+    except (TypeError, ValueError):
+        moments = moments.none()
+    field = form.fields[moment]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = moments.order_by("position")
+    field.empty_label = str(_("— not tied to a moment —"))

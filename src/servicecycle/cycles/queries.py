@@ -107,3 +107,13 @@ def require_cycle_access(user: Any, service: Service, *, write: bool = False) ->
         raise Http404
     if write and not can_edit_cycle(user, service.owner_team_id):
         raise PermissionDenied(MESSAGE_NOT_ALLOWED)
+
+
+def moment_options(organization_id: int, service_id: Any) -> list[Moment]:
+    """The moments of one of the organization's services, in cycle order, for a moment picker (none for a
+    service that is not the organization's or not a number)."""
+    try:
+        sid = int(service_id)
+    except (TypeError, ValueError):
+        return []
+    return list(Moment.objects.filter(service_id=sid, service__organization_id=organization_id).order_by("position"))

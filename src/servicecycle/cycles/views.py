@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from servicecycle.accounts.permissions import can_edit_cycle, staff_of
 from servicecycle.catalog.models import Service
@@ -256,3 +256,14 @@ def moment_evidence(request: HttpRequest, service_id: int, pk: int) -> HttpRespo
             "sections": sections,
         },
     )
+
+
+@require_GET
+@staff_required("view")
+def moment_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of a moment picker for the service chosen beside it (``?service=``): the promise form and
+    the survey builder swap them in when the service changes."""
+    staff = staff_of(request.user)
+    assert staff is not None  # staff_required ran first
+    moments = queries.moment_options(staff.organization_id, request.GET.get("service"))
+    return render(request, "cycles/_moment_options.html", {"moments": moments})

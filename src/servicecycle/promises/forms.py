@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.models import Customer, Organization, Team
 from servicecycle.catalog.models import Service
 from servicecycle.core.widgets import DATETIME_FORMAT, LocalDateTimeInput
+from servicecycle.cycles.forms import MomentOfServiceField, follow_service
 from servicecycle.cycles.models import Moment
 from servicecycle.promises.models import Recovery
 
@@ -50,7 +51,7 @@ class PromiseForm(forms.Form):
         help_text=_("Customers on file are written to in their preferred language."),
     )
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
-    moment = forms.ModelChoiceField(label=_("Moment of truth"), queryset=Moment.objects.none(), required=False)
+    moment = MomentOfServiceField(label=_("Moment of truth"), queryset=Moment.objects.none(), required=False)
     case_reference = forms.CharField(
         label=_("Case reference"),
         max_length=20,
@@ -77,14 +78,6 @@ class PromiseForm(forms.Form):
         team_field = cast(forms.ModelChoiceField, self.fields["fulfilling_team"])
         team_field.queryset = Team.objects.filter(organization=organization).order_by("name")
         cast(forms.ChoiceField, self.fields["language"]).choices = list(settings.LANGUAGES)
-        self.fields["service"].widget.attrs.update(
-            {
-                "hx-get": reverse("promise-moment-options"),
-                "hx-target": "#id_moment",
-                "hx-trigger": "change",
-                "hx-swap": "innerHTML",
-            }
-        )
         self.fields["customer_search"].widget.attrs.update(
             {
                 "autocomplete": "off",
@@ -94,15 +87,7 @@ class PromiseForm(forms.Form):
                 "hx-swap": "innerHTML",
             }
         )
-        service_id: Any = self.data.get("service") or self.initial.get("service")
-        moments = Moment.objects.filter(service__organization=organization)
-        try:
-            moments = moments.filter(service_id=int(getattr(service_id, "pk", service_id)))
-        except (TypeError, ValueError):
-            moments = moments.none()
-        moment_field = cast(forms.ModelChoiceField, self.fields["moment"])
-        moment_field.queryset = moments.order_by("position")
-        moment_field.empty_label = str(_("— not tied to a moment —"))
+        follow_service(self, organization.pk)
         cast(forms.ChoiceField, self.fields["customer"]).choices = self._customer_choices()
 
     def _customer_choices(self) -> list[tuple[str, str]]:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.models import Customer, Organization, Role, Staff, Team
 from servicecycle.accounts.permissions import staff_of, team_ids
 from servicecycle.core.errors import PermissionDenied
-from servicecycle.cycles.models import Moment
 from servicecycle.promises.models import Promise, State
 
 MANAGING_ROLES = (Role.ADMIN, Role.MANAGER)
@@ -94,14 +93,6 @@ def customer_options(organization: Organization, search: str, limit: int = 25) -
             Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
         )
     return list(customers.order_by("name", "id")[:limit])
-
-
-def moment_options(organization: Organization, service_id: Any) -> list[Moment]:
-    try:
-        sid = int(service_id)
-    except (TypeError, ValueError):
-        return []
-    return list(Moment.objects.filter(service_id=sid, service__organization=organization).order_by("position"))
 
 
 def case_id_for_reference(organization: Organization, reference: str) -> int | None:

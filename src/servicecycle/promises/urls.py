@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.promise_list, name="promise-list"),
     path("new/", views.promise_create, name="promise-create"),
     path("new/customers/", views.customer_options, name="promise-customer-options"),
-    path("new/moments/", views.moment_options, name="promise-moment-options"),
     path("requests/", views.promise_requests, name="promise-requests"),
     path("dashboard/", views.promise_dashboard, name="promise-dashboard"),
     path("staff/<int:pk>/", views.staff_scorecard, name="staff-scorecard"),

@@ -235,15 +235,6 @@ def customer_options(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-@staff_required("case.work")
-def moment_options(request: HttpRequest) -> HttpResponse:
-    """The <option>s of the moment picker for the chosen service."""
-    staff = _me(request)
-    moments = ui_queries.moment_options(staff.organization, request.GET.get("service"))
-    return render(request, "promises/_moment_options.html", {"moments": moments})
-
-
 # Detail and its live part -------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from servicecycle.accounts.models import LANGUAGE_CHOICES, Customer, Organizatio
 from servicecycle.catalog.models import Service
 from servicecycle.core.validation import LONG_TEXT
 from servicecycle.core.widgets import DateInput
+from servicecycle.cycles.forms import MomentOfServiceField, follow_service
 from servicecycle.cycles.models import Moment
 from servicecycle.surveys.actions.design import ATTRIBUTE_KINDS, CHOICE_KINDS, CHOSEN_SCALES, CONDITION_SOURCE_KINDS
 from servicecycle.surveys.blueprints import BLUEPRINTS
@@ -33,13 +34,6 @@ BLUEPRINT_LABELS = {
 
 def _language_name(code: str) -> str:
     return str(LANGUAGE_NAMES.get(code, code))
-
-
-class MomentField(forms.ModelChoiceField):
-    """A moment of truth named with its service and place in the cycle."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.service.name}: {obj.position}. {obj.name}"
 
 
 class ActionForm(forms.Form):
@@ -160,7 +154,7 @@ class QuestionForm(ActionForm):
     scale_max = forms.IntegerField(label=gettext_lazy("Highest answer"), required=False)
     required = forms.BooleanField(label=gettext_lazy("An answer is required"), required=False, initial=True)
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False)
-    moment = MomentField(label=gettext_lazy("Moment of truth"), queryset=Moment.objects.none(), required=False)
+    moment = MomentOfServiceField(label=gettext_lazy("Moment of truth"), queryset=Moment.objects.none(), required=False)
     dimension = forms.ChoiceField(
         label=gettext_lazy("SERVQUAL dimension"), choices=[("", "—"), *Question.Dimension.choices], required=False
     )
@@ -217,11 +211,9 @@ class QuestionForm(ActionForm):
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
             organization_id=organization_id
         ).order_by("name")
-        cast(forms.ModelChoiceField, self.fields["moment"]).queryset = (
-            Moment.objects.filter(service__organization_id=organization_id)
-            .select_related("service")
-            .order_by("service__name", "position")
-        )
+        if question is None:
+            self.initial.setdefault("service", survey.service_id)  # most questions are about the survey's service
+        follow_service(self, organization_id)
         earlier = [
             q
             for q in questions
@@ -305,7 +297,7 @@ def question_initial(question: Question) -> dict[str, Any]:
 
 class AttributeForm(ActionForm):
     service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False)
-    moment = MomentField(label=gettext_lazy("Moment of truth"), queryset=Moment.objects.none(), required=False)
+    moment = MomentOfServiceField(label=gettext_lazy("Moment of truth"), queryset=Moment.objects.none(), required=False)
     dimension = forms.ChoiceField(
         label=gettext_lazy("SERVQUAL dimension"), choices=[("", "—"), *Question.Dimension.choices], required=False
     )
@@ -319,11 +311,9 @@ class AttributeForm(ActionForm):
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
             organization_id=survey.organization_id
         ).order_by("name")
-        cast(forms.ModelChoiceField, self.fields["moment"]).queryset = (
-            Moment.objects.filter(service__organization_id=survey.organization_id)
-            .select_related("service")
-            .order_by("service__name", "position")
-        )
+        if not self.initial:  # a new attribute: most are about the survey's service
+            self.initial["service"] = survey.service_id
+        follow_service(self, survey.organization_id)
 
     def action_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
