@@ -39,32 +39,48 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")))
     args = parser.parse_args(argv)
     metrics_dir, made = _fresh_metrics_dir()  # before Django (and so prometheus_client) is imported
-    _django_setup()
-    import django
-
-    django.setup()  # fail early, with a clear message, on bad settings
-    from gunicorn.app.wsgiapp import run
-
-    sys.argv = [
-        "gunicorn",
-        "servicecycle.wsgi:application",
-        "--config",
-        "python:servicecycle.gunicorn_hooks",
-        "--bind",
-        args.bind,
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--timeout",
-        "60",
-    ]
     try:
+        _django_setup()
+        import django
+
+        django.setup()  # fail early, with a clear message, on bad settings
+        if not _checks_pass():
+            return 2
+        from gunicorn.app.wsgiapp import run
+
+        sys.argv = [
+            "gunicorn",
+            "servicecycle.wsgi:application",
+            "--config",
+            "python:servicecycle.gunicorn_hooks",
+            "--bind",
+            args.bind,
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "60",
+        ]
         run()
     finally:
         if made:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _checks_pass() -> bool:
+    """Django's system checks with ours (core/checks.py): warnings are printed and the process starts; an error
+    (such as a SITE_URL that is not an address) is printed and it does not."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check")
+    except SystemCheckError as exc:
+        print(f"servicecycle: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _fresh_metrics_dir() -> tuple[str, bool]:
@@ -91,6 +107,8 @@ def worker(argv: list[str]) -> int:
     import django
 
     django.setup()
+    if not _checks_pass():
+        return 2
     from servicecycle.core.periodic import start_beat
 
     start_beat()

@@ -65,8 +65,45 @@ def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
         SECRET_KEY="k" * 20 + "-production-like-secret-value-0123456789",
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
         ALLOWED_HOSTS="service.example.com",
+        SITE_URL="https://service.example.com",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_without_site_url_is_warned_about(tmp_path: Path) -> None:
+    result = _run(
+        "check",
+        DEBUG="0",
+        SECRET_KEY="k" * 50,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        ALLOWED_HOSTS="service.example.com",
+    )
+    assert result.returncode == 0  # a warning: the app still starts
+    assert "servicecycle.W001" in result.stderr and "point to this machine" in result.stderr
+
+
+def test_the_server_does_not_start_with_a_site_url_that_is_not_an_address(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from servicecycle.cli import main; raise SystemExit(main(['serve', '--bind', '127.0.0.1:1']))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")},
+            "PYTHONPATH": str(ROOT / "src"),
+            "DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+            "SITE_URL": "servicecycle.example.com",
+        },
+    )
+    assert result.returncode == 2, result.stderr
+    assert "servicecycle.E001" in result.stderr and "Traceback" not in result.stderr
+    assert "Listening at" not in result.stderr
 
 
 def test_uploads_go_to_an_s3_bucket_when_one_is_configured() -> None:
