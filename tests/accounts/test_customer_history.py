@@ -33,15 +33,21 @@ def _survey(w: World) -> tuple[Any, Question, Question]:
     survey = survey_builders.survey(w.admin, title="After your repair")
     nps = survey_builders.question(w.admin, survey, Question.Kind.NPS, "Would you recommend us?")
     csat = survey_builders.question(w.admin, survey, Question.Kind.CSAT, "How satisfied are you?")
+    survey_builders.question(w.admin, survey, Question.Kind.TEXT, "Anything to add?", required=False)
     return survey_builders.open_survey(w.admin, survey), nps, csat
 
 
-def _respond(survey: Any, nps: Question, csat: Question, customer: Customer | None, score: int) -> Response:
+def _respond(
+    survey: Any, nps: Question, csat: Question, customer: Customer | None, score: int, comment: str = ""
+) -> Response:
+    answers: list[dict[str, Any]] = [
+        {"question": nps.pk, "value": score},
+        {"question": csat.pk, "value": 2 if score < 7 else 5},
+    ]
+    if comment:
+        answers.append({"question": survey.questions.get(kind=Question.Kind.TEXT).pk, "text": comment})
     return surveys.record_response(
-        survey=survey,
-        customer_id=customer.pk if customer else None,
-        channel=Response.Channel.EMAIL,
-        answers=[{"question": nps.pk, "value": score}, {"question": csat.pk, "value": 2 if score < 7 else 5}],
+        survey=survey, customer_id=customer.pk if customer else None, channel=Response.Channel.EMAIL, answers=answers
     )
 
 
@@ -65,7 +71,7 @@ def test_the_page_lists_the_customers_cases_promises_and_responses_and_nobody_el
     promise = promise_builders.draft(world, customer_id=marta.pk, text="Replace the cracked tiles by Friday.")
     promise_builders.draft(world, text="Call Mia back")  # Mia's
     survey, nps, csat = _survey(world)
-    unhappy = _respond(survey, nps, csat, marta, 3)
+    unhappy = _respond(survey, nps, csat, marta, 3, "The fitter came a day late.")
     _respond(survey, nps, csat, None, 10)  # anonymous
 
     response = _page(client_for("viewer"), marta)
@@ -83,7 +89,7 @@ def test_the_page_lists_the_customers_cases_promises_and_responses_and_nobody_el
     ]
     [answered] = sections["responses"]["records"].items
     assert (answered.title, answered.when, answered.hot) == ("After your repair", unhappy.submitted_at, True)
-    assert answered.detail == "NPS 3 · CSAT 2 of 5"
+    assert answered.detail == "NPS 3 · CSAT 2 of 5 · “The fitter came a day late.”"
     html = response.content.decode()
     assert "Not Marta&#x27;s" not in html and "Not Marta's" not in html and "Call Mia back" not in html
     assert 'id="records-cases"' in html and "Replace the cracked tiles by Friday." in html

@@ -186,8 +186,8 @@ SCORE_KINDS = (Question.Kind.NPS, Question.Kind.CSAT, Question.Kind.CES)
 
 
 def customer_responses_history(customer: Any, offset: int, limit: int) -> RecordList:
-    """The customer's survey responses for their page, newest first, with their NPS, CSAT and CES answers (three
-    queries: the count, the page and the page's scores)."""
+    """The customer's survey responses for their page, newest first, with their NPS, CSAT and CES answers and
+    comments (three queries: the count, the page and the page's answers)."""
     from servicecycle.surveys.closed_loop import unhappy  # closed_loop reaches into cases, which reads these
 
     responses = customer_responses(customer)
@@ -201,7 +201,9 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
     if page:
         for answer in (
             Answer.objects.filter(
-                response_id__in=[r.pk for r in page], question__kind__in=SCORE_KINDS, value__isnull=False
+                Q(question__kind__in=SCORE_KINDS, value__isnull=False)
+                | Q(question__kind=Question.Kind.TEXT, text__gt=""),
+                response_id__in=[r.pk for r in page],
             )
             .select_related("question")
             .order_by("question__position", "id")
@@ -224,15 +226,20 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
     return RecordList(
         key="responses",
         title=_("Survey responses"),
-        explanation=_("Their answers to your surveys, with the scores; red when unhappy (NPS 0-6, satisfaction 1-2)."),
+        explanation=_(
+            "Their answers to your surveys, with the scores and comments; red when unhappy (NPS 0-6, satisfaction 1-2)."
+        ),
         total=total,
         items=items,
     )
 
 
 def _score_text(answer: Answer) -> str:
-    """“NPS 9”, “CSAT 2 of 5”: the kind's short name (the same in every language) and the value."""
+    """“NPS 9”, “CSAT 2 of 5”: the kind's short name (the same in every language) and the value; a comment in
+    quotation marks."""
     question = answer.question
+    if question.kind == Question.Kind.TEXT:
+        return f"“{answer.text}”"
     short = question.kind.upper()
     if question.kind == Question.Kind.NPS or question.scale_max is None:
         return f"{short} {answer.value}"
