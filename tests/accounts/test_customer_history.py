@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from servicecycle.accounts import customer_history
 from servicecycle.accounts.models import Customer
 from servicecycle.cases.models import Case
 from servicecycle.core.records import Record, RecordList
-from servicecycle.promises.models import Promise, State
+from servicecycle.promises.models import Promise, State, overdue_filter
 from servicecycle.surveys import actions as surveys
 from servicecycle.surveys.models import Question, Response
 from tests.cases import builders
@@ -101,11 +101,16 @@ def test_red_marks_what_needs_attention(world: World, client_for: Any) -> None:
     Case.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
     fine = builders.complaint(world, customer_id=marta.pk).case
     Case.objects.filter(pk=fine.pk).update(due_at=timezone.now() + timedelta(hours=1))
-    broken = promise_builders.draft(world, customer_id=marta.pk, text="Broken one")
-    Promise.objects.filter(pk=broken.pk).update(state=State.BROKEN)
-    overdue = promise_builders.draft(world, customer_id=marta.pk, text="Overdue one")
-    Promise.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(days=1))
-    promise_builders.draft(world, customer_id=marta.pk, text="Due tomorrow")
+    past = timezone.now() - timedelta(days=1)
+    for text, state, recovered in (
+        ("Broken one", State.BROKEN, None),
+        ("Broken and repaired", State.BROKEN, timezone.now()),
+        ("Confirmed and late", State.CONFIRMED, None),
+        ("Draft never given", State.DRAFT, None),
+    ):
+        made = promise_builders.draft(world, customer_id=marta.pk, text=text)
+        Promise.objects.filter(pk=made.pk).update(state=state, due_at=past, recovered_at=recovered)
+    promise_builders.confirmed(world, customer_id=marta.pk, text="Due tomorrow")
     survey, nps, csat = _survey(world)
     _respond(survey, nps, csat, marta, 9)
 
@@ -116,10 +121,26 @@ def test_red_marks_what_needs_attention(world: World, client_for: Any) -> None:
         reverse("case-detail", kwargs={"pk": fine.pk}): False,
     }
     promises = {item.title: (item.hot, item.state) for item in sections["promises"]["records"].items}
-    assert promises["Broken one"] == (True, "Broken")
-    assert promises["Overdue one"] == (True, "Overdue")
-    assert promises["Due tomorrow"][0] is False
+    assert promises == {  # the promise list's "overdue" rule: the customer is waiting past the due time
+        "Broken one": (True, "Broken"),
+        "Broken and repaired": (False, "Broken"),
+        "Confirmed and late": (True, "Confirmed by the team · Overdue"),
+        "Draft never given": (False, "Draft"),
+        "Due tomorrow": (False, "Confirmed by the team"),
+    }
+    overdue = {p.text for p in Promise.objects.filter(overdue_filter(timezone.now()))}
+    assert overdue == {text for text, (hot, _state) in promises.items() if hot}  # one rule, two places
     assert [item.hot for item in sections["responses"]["records"].items] == [False]
+
+
+def test_times_are_shown_in_the_organizations_time_zone(world: World, client_for: Any) -> None:
+    world.org.time_zone = "Asia/Kuala_Lumpur"
+    world.org.save(update_fields=["time_zone"])
+    marta = _marta(world)
+    due = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)  # 17:00 in Kuala Lumpur
+    promise_builders.draft(world, customer_id=marta.pk, text="Call back", due_at=due)
+    html = _page(client_for("agent"), marta).content.decode()
+    assert "17:00" in html and "09:00" not in html
 
 
 def test_each_list_pages_on_its_own(world: World, client_for: Any) -> None:
@@ -143,7 +164,8 @@ def test_each_list_pages_on_its_own(world: World, client_for: Any) -> None:
     assert second["cases"]["previous"] == "?cases=1&promises=1#records-cases"
     beyond = _sections(_page(client, marta, "?cases=99"))["cases"]
     assert beyond["records"].items == [] and beyond["records"].total == len(made)
-    assert "No more on this page." in _page(client, marta, "?cases=99").content.decode()
+    assert beyond["last"] == beyond["previous"] == "?cases=2#records-cases"  # an old link leads back
+    assert 'href="?cases=2#records-cases">Go to the last page' in _page(client, marta, "?cases=99").content.decode()
     assert _page(client, marta, "?cases=abc").context["sections"][0]["number"] == 1
 
 
@@ -194,3 +216,14 @@ def test_another_organizations_customer_is_not_found(world: World, client_for: A
     stranger = Customer.objects.create(organization=other, name="Stranger", email="marta@example.test")
     response = client_for("agent").get(reverse("customer-detail", kwargs={"pk": stranger.pk}))
     assert response.status_code == 404
+
+
+def test_a_source_whose_list_key_differs_from_its_name_is_refused(
+    world: World, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def misnamed(customer: Customer, offset: int, limit: int) -> RecordList:
+        return RecordList(key="other", title="Misnamed", explanation="", total=0, items=[])
+
+    monkeypatch.setitem(customer_history._sources, "misnamed", customer_history._Source(misnamed, "view"))
+    with pytest.raises(ValueError, match="misnamed"):
+        customer_history.history(_marta(world), world.agent.user, pages={}, per_page=10)

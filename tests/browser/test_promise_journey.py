@@ -68,7 +68,7 @@ def test_warehouse_transfer_is_declined_answered_live_given_broken_and_recovered
     page.get_by_role("button", name="New promise").click()
     page.get_by_label("or: customer's name").fill("Mia Tan")
     page.get_by_label("customer's email").fill("mia@example.test")
-    with page.expect_response(lambda r: "/promises/new/moments/" in r.url):
+    with page.expect_response(lambda r: "/moments/options/" in r.url):
         page.locator("#id_service").select_option(label="Building materials")
     page.get_by_label("Moment of truth").select_option(label="2. Pick-up at the warehouse")
     page.get_by_label("Team that must fulfil it").select_option(label="Warehouse")

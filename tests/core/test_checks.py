@@ -29,6 +29,9 @@ def test_development_may_keep_the_local_address(settings: Any) -> None:
     [
         ("http://localhost:8000", ["service.example.com"], ["servicecycle.W001"]),
         ("http://127.0.0.1", ["*"], ["servicecycle.W001"]),
+        ("https://app.localhost", ["*"], ["servicecycle.W001"]),
+        ("https://[2001:db8::1]/", ["[2001:db8::1]"], []),
+        ("https://[2001:db8::1]/", ["service.example.com"], ["servicecycle.W002"]),
         ("https://service.example.com", ["service.example.com"], []),
         ("https://service.example.com/", [".example.com"], []),
         ("https://other.example.org", ["service.example.com"], ["servicecycle.W002"]),

@@ -351,3 +351,16 @@ def test_a_moment_saved_without_its_service_stays_chosen_when_edited(world: Worl
     form = client_for("manager").get(reverse("question-edit", args=[survey.pk, question.pk])).context["form"]
     assert form["service"].value() == world.service.pk
     assert form["moment"].value() == world.moments[1].pk and world.moments[1] in form.fields["moment"].queryset
+
+
+def test_a_new_attribute_can_be_saved_and_another_added_an_edited_one_cannot(world: World, client_for: Any) -> None:
+    client = client_for("manager")
+    for service_id in (world.service.pk, None):  # with and without a service on the survey
+        survey = builders.survey(world.admin, languages=["en"], default_language="en", service_id=service_id)
+        grid = builders.grid(world.admin, survey, ("On time",))
+        assert (
+            "Save and add another" in client.get(reverse("attribute-add", args=[survey.pk, grid.pk])).content.decode()
+        )
+        attribute = grid.attributes.get()
+        edit = client.get(reverse("attribute-edit", args=[survey.pk, grid.pk, attribute.pk])).content.decode()
+        assert "Save and add another" not in edit

@@ -40,11 +40,15 @@ def register(name: str, *, source: HistorySource, capability: str) -> None:
 
 def history(customer: Customer, user: Any, *, pages: dict[str, int], per_page: int) -> list[RecordList]:
     """One page of each registered list the user may see; ``pages`` maps a list's key to its page number."""
-    return [
-        entry.source(customer, (max(1, pages.get(name, 1)) - 1) * per_page, per_page)
-        for name, entry in _sources.items()
-        if has(user, entry.capability)
-    ]
+    found = []
+    for name, entry in _sources.items():
+        if not has(user, entry.capability):
+            continue
+        records = entry.source(customer, (max(1, pages.get(name, 1)) - 1) * per_page, per_page)
+        if records.key != name:  # the page number is read by name and written by key: they must agree
+            raise ValueError(f"the customer history source {name!r} returned a list keyed {records.key!r}")
+        found.append(records)
+    return found
 
 
 def names() -> list[str]:

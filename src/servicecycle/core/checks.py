@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.http.request import validate_host
 
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - names compared, nothing bound
 
 
 @register("servicecycle")
@@ -32,7 +32,7 @@ def site_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         ]
     if settings.DEBUG:
         return []
-    if parts.hostname in LOCAL_HOSTS:
+    if parts.hostname in LOCAL_HOSTS or parts.hostname.endswith(".localhost"):
         return [
             Warning(
                 f"SITE_URL is {url!r}: links in mail to customers and staff point to this machine.",
@@ -40,8 +40,9 @@ def site_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="servicecycle.W001",
             )
         ]
-    found = []
-    if not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+    found: list[CheckMessage] = []
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # ALLOWED_HOSTS brackets IPv6
+    if not validate_host(host, settings.ALLOWED_HOSTS):
         found.append(
             Warning(
                 f"SITE_URL's host {parts.hostname!r} is not in ALLOWED_HOSTS: links in mail would be answered "

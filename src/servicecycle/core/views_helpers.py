@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
@@ -12,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
@@ -115,8 +117,30 @@ def record_sections(request: HttpRequest, lists: list[RecordList], per_page: int
                 "records": records,
                 "number": number,
                 "pages": pages,
-                "previous": link(number - 1) if number > 1 else "",
+                "previous": link(min(number - 1, pages)) if number > 1 else "",
                 "next": link(number + 1) if number < pages else "",
+                "last": link(pages) if number > pages else "",  # a page past the end (an old link) leads back
             }
         )
     return sections
+
+
+def organization_time_zone(organization: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(organization.time_zone)
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def in_organization_time_zone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render and read dates in the signed-in member's organization's time zone."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        staff = staff_of(request.user)
+        if staff is None:
+            return view(request, *args, **kwargs)
+        with timezone.override(organization_time_zone(staff.organization)):
+            return view(request, *args, **kwargs)
+
+    return wrapped

@@ -46,13 +46,11 @@ class MomentOfServiceField(forms.ModelChoiceField):
         return f"{obj.position}. {obj.name}"
 
 
-def follow_service(
-    form: forms.BaseForm, organization_id: int, *, service: str = "service", moment: str = "moment"
-) -> None:
-    """Make the form's moment picker list the moments of the service chosen in its service picker: on the page
-    (htmx asks ``moment-options`` for them when the service changes) and when the form is checked (a moment of
-    another service is not a valid choice). The service is the one posted, else the initial one, else the
-    initial moment's own. The form's fields are named ``service`` and ``moment``."""
+def follow_service(form: forms.BaseForm, organization_id: int) -> None:
+    """Make the form's ``moment`` picker list the moments of the service chosen in its ``service`` picker: on the
+    page (htmx asks ``moment-options`` for them when the service changes) and when the form is checked (a moment
+    of another service is not a valid choice). A bound form takes the posted service (none posted: no moment can
+    be chosen); an unbound one its initial service, else its initial moment's own."""
     service, moment = "service", "moment"
     form.fields[service].widget.attrs.update(
         {
@@ -67,7 +65,9 @@ def follow_service(
     if not form.is_bound and chosen in (None, "") and form.initial.get(moment):
         initial_moment = form.initial[moment]
         chosen = (
-            Moment.objects.filter(pk=getattr(initial_moment, "pk", initial_moment))
+            Moment.objects.filter(
+                pk=getattr(initial_moment, "pk", initial_moment), service__organization_id=organization_id
+            )
             .values_list("service_id", flat=True)
             .first()
         )

@@ -22,4 +22,4 @@ class PromisesConfig(AppConfig):
         from servicecycle.promises.queries import customer_promises_export, customer_promises_history
 
         personal_data.register("promises", collect=customer_promises_export, erase=promises_personal_data.anonymize)
-        customer_history.register("promises", source=customer_promises_history, capability="view")
+        customer_history.register("promises", source=customer_promises_history, capability="case.view")

@@ -9,6 +9,8 @@ Like cases, the next instant that needs attention is kept as columns (``confirm_
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,9 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = (State.DRAFT, State.AWAITING, State.CONFIRMED, State.DECLINED, State.GIVEN)
+# a promise the customer is waiting on past its due time: confirmed or given and late, or broken and not yet
+# repaired (the promise list's "overdue" filter, the customer's page)
+OVERDUE_STATES = (State.CONFIRMED, State.GIVEN, State.BROKEN)
 FINAL_STATES = (State.KEPT, State.BROKEN, State.WITHDRAWN)
 
 
@@ -153,6 +158,16 @@ class Promise(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past due with the customer still waiting (the same rule as ``overdue_filter``)."""
+        return self.state in OVERDUE_STATES and self.due_at < now and self.recovered_at is None
+
+
+def overdue_filter(now: datetime) -> Q:
+    """The promises past due with the customer still waiting: confirmed or given and late, or broken and not yet
+    repaired."""
+    return Q(state__in=OVERDUE_STATES, due_at__lt=now, recovered_at__isnull=True)
 
 
 class Dimension(models.TextChoices):

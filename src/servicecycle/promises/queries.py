@@ -39,7 +39,7 @@ from servicecycle.core.records import Record, RecordList
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import Signal
 from servicecycle.promises.figures import local_day, zone_of
-from servicecycle.promises.models import OPEN_STATES, Promise, PromiseFigures, State, TeamCalendarFeed
+from servicecycle.promises.models import Promise, PromiseFigures, State, TeamCalendarFeed
 
 PROMISE_RELATED = (
     "organization",
@@ -366,20 +366,10 @@ def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> RecordL
         )
     items = []
     for promise in page:
-        text = promise.text if len(promise.text) <= 90 else promise.text[:89] + "…"
         state = promise.get_state_display()
         if getattr(promise, "rank", 2) == 1:
             state = _("At risk") if promise.due_at > now else _("Overdue")
-        items.append(
-            Record(
-                title=text,
-                url=reverse("promise-detail", kwargs={"pk": promise.pk}),
-                when=promise.due_at,
-                state=state,
-                detail=promise.fulfilling_team.name,
-                hot=promise.state == State.BROKEN,
-            )
-        )
+        items.append(_promise_record(promise, state, hot=promise.state == State.BROKEN))
     return RecordList(
         key="broken_promises",
         title=_("Promises"),
@@ -482,6 +472,18 @@ def customer_promises(customer: Any) -> QuerySet[Promise]:
     return Promise.objects.filter(match, organization_id=customer.organization_id)
 
 
+def _promise_record(promise: Promise, state: str, *, hot: bool) -> Record:
+    """A promise in a record list: its text (cut at 90 characters), due time and team (``fulfilling_team`` read)."""
+    return Record(
+        title=promise.text if len(promise.text) <= 90 else promise.text[:89] + "…",
+        url=reverse("promise-detail", kwargs={"pk": promise.pk}),
+        when=promise.due_at,
+        state=state,
+        detail=promise.fulfilling_team.name,
+        hot=hot,
+    )
+
+
 def customer_promises_history(customer: Any, offset: int, limit: int) -> RecordList:
     """The promises made to the customer for their page, newest first (two queries: the count and the page)."""
     promises = customer_promises(customer)
@@ -495,23 +497,14 @@ def customer_promises_history(customer: Any, offset: int, limit: int) -> RecordL
     items = []
     for promise in page:
         state = promise.get_state_display()
-        overdue = promise.state in OPEN_STATES and promise.due_at < now
-        if overdue:
-            state = _("Overdue")
-        items.append(
-            Record(
-                title=promise.text if len(promise.text) <= 90 else promise.text[:89] + "…",
-                url=reverse("promise-detail", kwargs={"pk": promise.pk}),
-                when=promise.due_at,
-                state=state,
-                detail=promise.fulfilling_team.name,
-                hot=overdue or promise.state == State.BROKEN,
-            )
-        )
+        overdue = promise.is_overdue(now)
+        if overdue and promise.state != State.BROKEN:
+            state = f"{state} · {_('Overdue')}"
+        items.append(_promise_record(promise, state, hot=overdue))
     return RecordList(
         key="promises",
         title=_("Promises"),
-        explanation=_("What was promised to them and by when; red when broken or overdue."),
+        explanation=_("What was promised to them and by when; red while they wait past the due time."),
         total=total,
         items=items,
     )

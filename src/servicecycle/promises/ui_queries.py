@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from servicecycle.accounts.models import Customer, Organization, Role, Staff, Team
 from servicecycle.accounts.permissions import staff_of, team_ids
 from servicecycle.core.errors import PermissionDenied
-from servicecycle.promises.models import Promise, State
+from servicecycle.promises.models import Promise, State, overdue_filter
 
 MANAGING_ROLES = (Role.ADMIN, Role.MANAGER)
 DUE_FILTERS = ("overdue", "today", "week", "later")
@@ -55,8 +55,7 @@ def filter_promises(
         start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
         end_of_day = start_of_day + timedelta(days=1)
         if due == "overdue":
-            promises = promises.filter(due_at__lt=now, state__in=[State.CONFIRMED, State.GIVEN, State.BROKEN])
-            promises = promises.filter(Q(recovered_at__isnull=True))
+            promises = promises.filter(overdue_filter(now))
         elif due == "today":
             promises = promises.filter(due_at__gte=start_of_day, due_at__lt=end_of_day)
         elif due == "week":

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -26,12 +24,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from servicecycle.accounts.models import Organization, Role, Staff, Team
+from servicecycle.accounts.models import Role, Staff, Team
 from servicecycle.accounts.permissions import staff_of, team_ids
 from servicecycle.catalog.models import Service
 from servicecycle.core import audit
 from servicecycle.core.errors import Conflict, DomainError, PermissionDenied
-from servicecycle.core.views_helpers import HtmxRequest, apply_domain_error, forbidden, paginate, staff_required
+from servicecycle.core.views_helpers import (
+    HtmxRequest,
+    apply_domain_error,
+    forbidden,
+    in_organization_time_zone,
+    organization_time_zone,
+    paginate,
+    staff_required,
+)
 from servicecycle.promises import actions, queries, ui_queries
 from servicecycle.promises.forms import (
     DeclineForm,
@@ -54,27 +60,6 @@ KEPT_RATE_TABLES = (
     ("service", gettext_lazy("By service")),
     ("moment", gettext_lazy("By moment of truth")),
 )
-
-
-def organization_time_zone(organization: Organization) -> ZoneInfo:
-    try:
-        return ZoneInfo(organization.time_zone)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
-
-
-def in_organization_time_zone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render and read dates in the signed-in member's organization's time zone."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        staff = staff_of(request.user)
-        if staff is None:
-            return view(request, *args, **kwargs)
-        with timezone.override(organization_time_zone(staff.organization)):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -62,7 +62,7 @@ def unhappy(answer: Answer) -> bool:
     )
 
 
-def _description(response: Response, unhappy: list[Answer]) -> tuple[str, str]:
+def _description(response: Response, low: list[Answer]) -> tuple[str, str]:
     survey = response.survey
     language = survey.organization.default_language or survey.default_language
     with translation.override(language):
@@ -73,7 +73,7 @@ def _description(response: Response, unhappy: list[Answer]) -> tuple[str, str]:
             % {"customer": response.customer.name if response.customer else "", "survey": title},
             "",
         ]
-        for answer in unhappy:
+        for answer in low:
             q = answer.question
             lines.append(
                 _("%(question)s: %(value)s (scale %(low)s to %(high)s)")
@@ -106,8 +106,8 @@ def open_follow_up(response_id: int) -> Case | None:
         customer = response.customer
         if customer is None or not customer.consent_contact:
             return None
-        unhappy = unhappy_answers(response)
-        if not unhappy:
+        low = unhappy_answers(response)
+        if not low:
             return None
         service_id = response.service_id or response.survey.service_id
         service = (
@@ -118,7 +118,7 @@ def open_follow_up(response_id: int) -> Case | None:
         if service is None:
             log.info("response %s calls for a follow-up but neither it nor its survey names a service", response.pk)
             return None
-        subject, description = _description(response, unhappy)
+        subject, description = _description(response, low)
         created = create_case(
             acting_user=None,
             organization=response.survey.organization,

@@ -305,13 +305,14 @@ class AttributeForm(ActionForm):
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.survey = survey
+        self.is_new = not self.initial  # an edited attribute comes with its values (attribute_initial)
         add_text_fields(self, "text", _("Attribute"), survey.languages, survey.default_language)
         # put the texts first
         self.order_fields([f"text_{lang}" for lang in survey.languages])
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
             organization_id=survey.organization_id
         ).order_by("name")
-        if not self.initial:  # a new attribute: most are about the survey's service
+        if self.is_new:  # most attributes are about the survey's service
             self.initial["service"] = survey.service_id
         follow_service(self, survey.organization_id)
 

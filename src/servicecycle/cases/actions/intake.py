@@ -302,8 +302,8 @@ def create_case(
     )
     # Field validation only: service, moment and customer were just read (their existence check would read them
     # again), and the constraints cannot fail here (no score, escalation level 0, a fresh reference; a repeated
-    # idempotency key is looked up below and a concurrent one is caught as IntegrityError on save). Each
-    # constraint check cost a query inside a savepoint.
+    # idempotency key fails the insert and _settle_key_race answers it). Each constraint check cost a query
+    # inside a savepoint.
     try:
         case.full_clean(
             exclude=["reference", "status_token_hash", "organization", "service", "moment", "customer", "team"],
