@@ -31,7 +31,6 @@ from servicecycle.core.errors import DomainError
 from servicecycle.core.views_helpers import (
     apply_domain_error,
     forbidden,
-    in_organization_time_zone,
     page_number,
     paginate,
     record_sections,
@@ -333,7 +332,6 @@ HISTORY_PER_PAGE = 10
 
 
 @staff_required("view")
-@in_organization_time_zone
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     lists = customer_history.history(

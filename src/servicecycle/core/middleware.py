@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
+from servicecycle.accounts.permissions import staff_of
 from servicecycle.core.errors import NotFound, PermissionDenied
-from servicecycle.core.views_helpers import forbidden
+from servicecycle.core.views_helpers import forbidden, organization_time_zone
 
 
 class DomainErrorMiddleware:
@@ -23,3 +25,19 @@ class DomainErrorMiddleware:
         if isinstance(exception, NotFound):
             raise Http404(exception.message)
         return None
+
+
+class OrganizationTimeZoneMiddleware:
+    """A signed-in staff member's pages show dates and times in their organization's time zone, and forms read the
+    times typed in it (the same zone as the business clock). Anonymous pages keep the server's zone; the public
+    pages of a case or promise choose the organization's zone themselves, and the API answers in UTC offsets."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        staff = staff_of(getattr(request, "user", None))
+        if staff is None:
+            return self.get_response(request)
+        with timezone.override(organization_time_zone(staff.organization)):
+            return self.get_response(request)

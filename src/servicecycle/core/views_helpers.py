@@ -13,7 +13,6 @@ from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
@@ -130,17 +129,3 @@ def organization_time_zone(organization: Any) -> ZoneInfo:
         return ZoneInfo(organization.time_zone)
     except (ValueError, KeyError):
         return ZoneInfo("UTC")
-
-
-def in_organization_time_zone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render and read dates in the signed-in member's organization's time zone."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        staff = staff_of(request.user)
-        if staff is None:
-            return view(request, *args, **kwargs)
-        with timezone.override(organization_time_zone(staff.organization)):
-            return view(request, *args, **kwargs)
-
-    return wrapped

@@ -19,7 +19,6 @@ from servicecycle.core.views_helpers import (
     HtmxRequest,
     apply_domain_error,
     forbidden,
-    in_organization_time_zone,
     page_number,
     paginate,
     record_sections,
@@ -224,7 +223,6 @@ def critical_moments(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("view")
-@in_organization_time_zone
 def moment_evidence(request: HttpRequest, service_id: int, pk: int) -> HttpResponse:
     """The complaints, promises and survey answers behind a moment's health figure, each list paged on its own
     (``?complaints=2`` and so on)."""

@@ -33,7 +33,6 @@ from servicecycle.core.views_helpers import (
     HtmxRequest,
     apply_domain_error,
     forbidden,
-    in_organization_time_zone,
     organization_time_zone,
     paginate,
     staff_required,
@@ -80,7 +79,6 @@ def _me(request: HttpRequest) -> Staff:
 
 
 @staff_required("view")
-@in_organization_time_zone
 def promise_list(request: HttpRequest) -> HttpResponse:
     staff = _me(request)
     scopes = ui_queries.scopes_for(staff)
@@ -145,7 +143,6 @@ DUE_LABELS = [
 
 
 @staff_required("case.work")
-@in_organization_time_zone
 def promise_create(request: HttpRequest) -> HttpResponse:
     staff = _me(request)
     initial: dict[str, Any] = {}
@@ -329,7 +326,6 @@ def _live_context(request: HttpRequest, promise: Promise, bound: dict[str, forms
 
 
 @staff_required("view")
-@in_organization_time_zone
 def promise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     promise = queries.get_promise_for_user(request.user, pk)
     return render(request, "promises/promise_detail.html", _live_context(request, promise))
@@ -337,7 +333,6 @@ def promise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_required("view")
-@in_organization_time_zone
 def promise_live(request: HtmxRequest, pk: int) -> HttpResponse:
     """The part of the detail page that changes when someone answers. Polled while a confirmation is awaited:
     answers 204 (nothing to swap) while the promise's version is still the one the page shows."""
@@ -417,7 +412,6 @@ def _request_decline_form(promise: Promise) -> DeclineForm:
 def _action_view(name: str) -> Callable[..., HttpResponse]:
     @require_POST
     @staff_required("view")
-    @in_organization_time_zone
     def view(request: HtmxRequest, pk: int) -> HttpResponse:
         return _run_action(request, pk, name)
 
@@ -440,7 +434,6 @@ promise_recover = _action_view("recover")
 
 
 @staff_required("view")
-@in_organization_time_zone
 def promise_requests(request: HttpRequest) -> HttpResponse:
     # a page of 25 at a time, oldest request first: a team with a long queue gets a page it can read (and one
     # that does not draw a decline form for each of a hundred requests)
@@ -503,7 +496,6 @@ MIN_RESOLVED = 5  # below this many kept + broken promises a rate says little: s
 
 
 @staff_required("view")
-@in_organization_time_zone
 def staff_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     person = ui_queries.scorecard_person_for_user(request.user, pk)
     card = queries.staff_scorecard(person)
@@ -571,7 +563,6 @@ def _calendar_context(request: HttpRequest, team: Team) -> dict[str, Any]:
 
 
 @staff_required("view")
-@in_organization_time_zone
 def team_promise_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     team = ui_queries.team_for_user(request.user, pk)
     return render(request, "promises/calendar.html", _calendar_context(request, team))
@@ -579,7 +570,6 @@ def team_promise_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required("view")
-@in_organization_time_zone
 def team_calendar_token(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue or rotate the team's private feed link; the link is shown on this one answer and never again."""
     team = ui_queries.team_for_user(request.user, pk)
