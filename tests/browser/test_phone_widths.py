@@ -71,6 +71,7 @@ def _pages(organization: Organization) -> list[tuple[str, str]]:
         ("people-scorecards", "/people/scorecards/"),
         ("survey", f"/surveys/{survey.pk}/"),
         ("survey-results", f"/surveys/{survey.pk}/results/"),
+        ("survey-response", f"/surveys/{survey.pk}/responses/{survey.responses.order_by('pk').first().pk}/"),
         ("promises", "/promises/"),
         ("promise-requests", "/promises/requests/"),
         ("service-cycle", f"/services/{delivery.pk}/cycle/"),

@@ -89,6 +89,7 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "survey-create": ("GET", MANAGERS),
     "survey-detail": ("GET", ALL),
     "survey-results": ("GET", ALL),
+    "survey-response": ("GET", ALL),
     "survey-edit": ("GET", MANAGERS),
     "survey-status": ("POST", MANAGERS),
     "survey-public-link": ("POST", MANAGERS),
@@ -398,6 +399,14 @@ def _survey_url(name: str, w: World) -> tuple[dict[str, Any], dict[str, Any]]:
         data = {"enabled": "on"}
     elif name == "question-reorder":
         data = {"question": [grid.pk, nps.pk]}
+    elif name == "survey-response":
+        surveys.set_survey_status(acting_user=w.admin.user, survey=survey, status="open")
+        answers = [
+            {"question": nps.pk, "value": 9},
+            {"question": grid.pk, "attribute": attribute.pk, "importance": 4, "performance": 3},
+        ]
+        response = surveys.record_response(survey=survey, answers=answers)
+        kwargs["response_pk"] = response.pk
     elif name.startswith("survey-import") or name == "survey-export":
         surveys.set_survey_status(acting_user=w.admin.user, survey=survey, status="open")
         if name == "survey-export":

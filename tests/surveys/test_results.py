@@ -7,8 +7,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from servicecycle.accounts import actions as accounts
 from servicecycle.analytics.methods._common import Z95
 from servicecycle.surveys import actions
 from servicecycle.surveys.models import Question, Survey
@@ -248,3 +251,59 @@ def test_an_interval_is_shown_only_where_it_says_something(world: World, client_
         _answer(world, s, qs, i % 11, i % 5 + 1, i % 7 + 1, 0)
     body = client.get(reverse("survey-results", args=[s.pk])).content.decode()
     assert f"n = {MIN_INTERVAL_N + 1}" in body and "95 % interval" in body and "too few or too alike" not in body
+
+
+def test_one_response_reads_in_full_and_the_comments_lead_to_it(world: World, client_for: Any) -> None:
+    s, qs = _survey(world)
+    customer = accounts.create_customer(acting_user=world.admin.user, name="Marta Díaz", email="marta@example.test")
+    _answer(world, s, qs, 10, 5, 2, 0)  # someone else's
+    on_time, friendly = builders.attributes(qs["grid"])
+    answered = actions.record_response(
+        survey=s,
+        customer_id=customer.pk,
+        channel="email",
+        answers=[
+            {"question": qs["nps"].pk, "value": 4},
+            {"question": qs["csat"].pk, "value": 4},
+            {"question": qs["ces"].pk, "value": 6},
+            {
+                "question": qs["grid"].pk,
+                "attribute": on_time.pk,
+                "importance": 7,
+                "performance": 2,
+                "competitor_performance": 5,
+            },
+            {"question": qs["grid"].pk, "attribute": friendly.pk, "importance": 3, "performance": 6},
+            {"question": qs["text"].pk, "text": "The driver <b>never</b> called.\nTwice."},
+        ],
+    )
+    client = client_for("viewer")
+    url = reverse("survey-response", kwargs={"pk": s.pk, "response_pk": answered.pk})
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert page.status_code == 200
+    lines = [(line.position, line.attribute, line.answer, line.low) for line in page.context["lines"]]
+    assert lines == [
+        (1, "", "4", True),  # a detractor
+        (2, "", "4 of 5", False),
+        (3, "", "6 of 7", False),
+        (4, "", "The driver <b>never</b> called.\nTwice.", False),
+        (5, "On time", "importance 7 · performance 2 · Rival 5", False),
+        (5, "Friendly", "importance 3 · performance 6", False),
+    ]
+    html = page.content.decode()
+    assert "The driver &lt;b&gt;never&lt;/b&gt; called.<br>Twice." in html  # escaped, line breaks kept
+    assert reverse("customer-detail", kwargs={"pk": customer.pk}) in html and "unhappy" in html
+    own = [q["sql"] for q in queries.captured_queries if "surveys_" in q["sql"]]
+    assert len(own) == 3, own  # the survey, the response with its links, the answers with their questions
+    # the comment in the results leads to its response
+    results = client.get(reverse("survey-results", kwargs={"pk": s.pk})).content.decode()
+    assert url in results
+    # another survey's or another organization's response is not found
+    other = builders.survey(world.admin, title="Other")
+    builders.question(world.admin, other, K.NPS, "Recommend?")
+    builders.open_survey(world.admin, other)
+    assert (
+        client.get(reverse("survey-response", kwargs={"pk": other.pk, "response_pk": answered.pk})).status_code == 404
+    )
+    assert client.get(reverse("survey-response", kwargs={"pk": s.pk, "response_pk": 10**30})).status_code == 404

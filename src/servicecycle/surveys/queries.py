@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.accounts.personal_data import iso
@@ -161,6 +162,77 @@ def invitation_counts(survey: Survey) -> dict[str, int]:
     )
 
 
+# One response ------------------------------------------------------------------------------------------------
+
+
+def get_response_for_user(user: Any, survey: Survey, response_id: Any) -> Response:
+    """A response to ``survey`` (already checked to be the user's organization's), else 404."""
+    try:
+        response = Response.objects.select_related("wave", "service", "moment", "customer", "follow_up_case").get(
+            pk=int(response_id), survey=survey
+        )
+    except (Response.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+    response.survey = survey
+    return response
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One answer of a response as a person reads it: the question (and grid row), the answer in words."""
+
+    position: int
+    question: str
+    attribute: str
+    answer: str
+    kind: str
+    low: bool = False  # an unhappy score (NPS 0-6, satisfaction in the bottom two points)
+
+
+def response_lines(response: Response, language: str) -> list[AnswerLine]:
+    """The response's answers in question order (one query): questions in ``language`` when the survey has it,
+    answers as given (free text in the respondent's own words)."""
+    from servicecycle.surveys.closed_loop import unhappy  # closed_loop reaches into cases, which reads these
+
+    fallback = response.survey.default_language
+    K = Question.Kind
+    lines = []
+    for a in (
+        Answer.objects.filter(response=response)
+        .select_related("question", "attribute")
+        .order_by("question__position", "attribute__position", "value", "id")
+    ):
+        q = a.question
+        if q.kind in (K.SINGLE_CHOICE, K.MULTIPLE_CHOICE):
+            answer = _option_label(q, a.value, language, fallback) or str(a.value)
+        elif q.kind == K.TEXT:
+            answer = a.text or ""
+        elif q.kind == K.IPA_GRID:
+            parts = [_("importance %(n)s") % {"n": a.importance}, _("performance %(n)s") % {"n": a.performance}]
+            if a.competitor_performance is not None:
+                parts.append(f"{q.competitor_name} {a.competitor_performance}")
+            answer = " · ".join(parts)
+        elif q.kind == K.SERVQUAL_PAIR:
+            answer = _("expected %(e)s · perceived %(p)s") % {"e": a.expectation, "p": a.perception}
+        elif q.kind == K.ALLOCATION:
+            answer = ngettext("%(n)s point", "%(n)s points", a.value or 0) % {"n": a.value}
+        elif q.scale_max is not None and q.kind != K.NPS:
+            answer = _("%(value)d of %(high)d") % {"value": a.value, "high": q.scale_max}
+        else:
+            answer = str(a.value)
+        lines.append(
+            AnswerLine(
+                position=q.position,
+                question=text_in(q.texts, language, fallback),
+                attribute=text_in(a.attribute.texts, language, fallback) if a.attribute else "",
+                answer=answer,
+                kind=q.kind,
+                low=unhappy(a),
+            )
+        )
+    return lines
+
+
 # Personal data ---------------------------------------------------------------------------------------------
 
 
@@ -216,7 +288,7 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
         items.append(
             Record(
                 title=text_in(response.survey.titles, language, response.survey.default_language),
-                url=reverse("survey-results", kwargs={"pk": response.survey_id}),
+                url=reverse("survey-response", kwargs={"pk": response.survey_id, "response_pk": response.pk}),
                 when=response.submitted_at or response.started_at,
                 state=_("Answered") if response.submitted_at else _("Not finished"),
                 detail=" · ".join(_score_text(a) for a in answers),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.survey_create, name="survey-create"),
     path("<int:pk>/", views.survey_detail, name="survey-detail"),
     path("<int:pk>/results/", views.survey_results, name="survey-results"),
+    path("<int:pk>/responses/<int:response_pk>/", views.survey_response, name="survey-response"),
     path("<int:pk>/edit/", views.survey_edit, name="survey-edit"),
     path("<int:pk>/status/", views.survey_status, name="survey-status"),
     path("<int:pk>/public-link/", views.survey_public_link, name="survey-public-link"),

@@ -41,10 +41,12 @@ from servicecycle.surveys.forms import (
 from servicecycle.surveys.models import Attribute, Question, Response, Survey, text_in
 from servicecycle.surveys.queries import (
     completeness,
+    get_response_for_user,
     get_survey_for_user,
     invitation_counts,
     questions_of,
     readiness,
+    response_lines,
     surveys_of,
 )
 from servicecycle.surveys.results import Filters, counted_comments, servqual_summary
@@ -492,6 +494,24 @@ def _pick(queryset: Any, raw: str | None) -> Any:
         return queryset.filter(pk=int(raw)).first() if raw else None
     except (TypeError, ValueError):
         return None
+
+
+@staff_required("survey.view")
+def survey_response(request: HttpRequest, pk: int, response_pk: int) -> HttpResponse:
+    """One response with every answer: what a customer said, read in full (three queries after the sign-in)."""
+    survey = get_survey_for_user(request.user, pk)
+    response = get_response_for_user(request.user, survey, response_pk)
+    language = translation.get_language() or survey.default_language
+    return render(
+        request,
+        "surveys/response.html",
+        {
+            "survey": survey,
+            "survey_title": text_in(survey.titles, language, survey.default_language),
+            "response": response,
+            "lines": response_lines(response, language),
+        },
+    )
 
 
 @allow_charts
