@@ -755,3 +755,27 @@ def test_survey_access_follows_the_organization_and_role(
         listed = [(q.position, [a.position for a in q.attributes.all()]) for q in questions_of(s)]
     assert listed[7] == (8, [1, 2])
     assert [p for p, _a in listed] == list(range(1, 11))
+
+
+def test_a_response_reads_in_words_for_every_kind_of_question(world: World, opened: dict[str, Any]) -> None:
+    from servicecycle.surveys.queries import response_lines
+
+    response = actions.record_response(survey=opened["survey"], answers=_full(opened))
+    lines = [(line.position, line.attribute, line.answer) for line in response_lines(response, "en")]
+    assert lines == [
+        (1, "", "9"),
+        (2, "", "4 of 5"),
+        (3, "", "2 of 7"),
+        (4, "", "0 of 4"),
+        (5, "", "Web"),
+        (6, "", "Bricks"),
+        (6, "", "Sand"),
+        (7, "", "The driver called ahead."),
+        (8, "On time", "importance 7 · performance 5 · BuildMart 4"),
+        (8, "Undamaged", "importance 6 · performance 6"),
+        (9, "", "expected 6 · perceived 4"),
+        (10, "Speed", "70 points"),
+        (10, "Price", "30 points"),
+    ]
+    # the questions in the reader's language where the survey has it, else in its default language
+    assert response_lines(response, "ru")[0].question == "How likely are you to recommend us to a friend?"

@@ -44,7 +44,7 @@ from servicecycle.cases.models import (
 from servicecycle.catalog.models import Service
 from servicecycle.core import clock
 from servicecycle.core.errors import PermissionDenied
-from servicecycle.core.records import Record, RecordList
+from servicecycle.core.records import Record, RecordList, counted_page
 from servicecycle.cycles.models import Moment
 
 CASE_RELATED = ("organization", "service", "moment", "category", "customer", "assignee__user", "team")
@@ -542,12 +542,8 @@ def customer_cases(customer: Any, offset: int, limit: int) -> RecordList:
     personal-data export holds, so also those sent from their email address without naming them."""
     from servicecycle.cases.personal_data import cases_of
 
-    cases = cases_of(customer)
-    total = cases.count()
-    page = (
-        list(cases.select_related("service").order_by("-received_at", "-id")[offset : offset + limit])
-        if total > offset
-        else []
+    total, page = counted_page(
+        cases_of(customer).select_related("service").order_by("-received_at", "-id"), offset, limit
     )
     now = timezone.now()
     return RecordList(
@@ -556,11 +552,8 @@ def customer_cases(customer: Any, offset: int, limit: int) -> RecordList:
         explanation=_("Complaints, claims, suggestions, compliments and questions; red when open past a deadline."),
         total=total,
         items=[
-            Record(
-                title=f"{case.reference} · {case.subject}",
-                url=reverse("case-detail", kwargs={"pk": case.pk}),
-                when=case.received_at,
-                state=f"{case.get_kind_display()} · {case.get_status_display()}",
+            case_record(
+                case,
                 detail=case.service.name,
                 hot=case.status in Case.OPEN_STATUSES
                 and case.sla_state != SlaState.PAUSED
@@ -569,4 +562,16 @@ def customer_cases(customer: Any, offset: int, limit: int) -> RecordList:
             )
             for case in page
         ],
+    )
+
+
+def case_record(case: Case, *, detail: str = "", hot: bool) -> Record:
+    """A case in a record list: reference and subject, kind and status, when it was received."""
+    return Record(
+        title=f"{case.reference} · {case.subject}",
+        url=reverse("case-detail", kwargs={"pk": case.pk}),
+        when=case.received_at,
+        state=f"{case.get_kind_display()} · {case.get_status_display()}",
+        detail=detail,
+        hot=hot,
     )

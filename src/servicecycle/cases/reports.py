@@ -46,10 +46,11 @@ from servicecycle.accounts.models import Organization
 from servicecycle.analytics.methods.csat import CSATResult, csat_from_counts
 from servicecycle.analytics.methods.pareto import ParetoResult, pareto
 from servicecycle.cases.models import Case, CasePause, Kind, SlaPolicy, SlaTarget
+from servicecycle.cases.queries import case_record
 from servicecycle.cases.sla import TARGET_ORDER, calendar_for
 from servicecycle.catalog.models import Service
 from servicecycle.core import clock
-from servicecycle.core.records import Record, RecordList
+from servicecycle.core.records import RecordList, counted_page
 from servicecycle.cycles.queries import Signal
 
 DEFAULT_DAYS = 90
@@ -632,23 +633,13 @@ def complaint_evidence(moment: Any, offset: int, limit: int) -> RecordList:
     newest first, one page of them (two queries: the count and the page)."""
     since = timezone.now() - timedelta(days=HEALTH_DAYS)
     cases = Case.objects.filter(moment_id=moment.pk, kind__in=COMPLAINT_KINDS, received_at__gte=since)
-    total = cases.count()
-    page = list(cases.order_by("-received_at", "-pk")[offset : offset + limit]) if total > offset else []
+    total, page = counted_page(cases.order_by("-received_at", "-pk"), offset, limit)
     return RecordList(
         key="complaints",
         title=_("Complaints and claims"),
         explanation=_("Received in the last 90 days about this moment; each one counts in the complaints figure."),
         total=total,
-        items=[
-            Record(
-                title=f"{case.reference} · {case.subject}",
-                url=reverse("case-detail", kwargs={"pk": case.pk}),
-                when=case.received_at,
-                state=f"{case.get_kind_display()} · {case.get_status_display()}",
-                hot=True,
-            )
-            for case in page
-        ],
+        items=[case_record(case, hot=True) for case in page],
         more_url=reverse("case-inbox") + "?" + urlencode({"status": "all", "moment": moment.pk}),
         more_label=_("All cases about this moment in the inbox"),
     )

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -36,3 +39,9 @@ class RecordList:
     items: list[Record]
     more_url: str = ""
     more_label: str = ""
+
+
+def counted_page(ordered: QuerySet[Any], offset: int, limit: int) -> tuple[int, list[Any]]:
+    """How many records there are, and one page of them (two queries; the page only when it is not past the end)."""
+    total = ordered.count()
+    return total, list(ordered[offset : offset + limit]) if total > offset else []

@@ -35,7 +35,7 @@ from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.changes import hash_token
 from servicecycle.core.errors import PermissionDenied
-from servicecycle.core.records import Record, RecordList
+from servicecycle.core.records import Record, RecordList, counted_page
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import Signal
 from servicecycle.promises.figures import local_day, zone_of
@@ -353,17 +353,11 @@ def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> RecordL
     at_risk = Q(state__in=[State.CONFIRMED, State.GIVEN]) & (Q(risk_at__lte=now) | Q(due_at__lte=now))
     kept = Q(state=State.KEPT, due_at__gte=since)
     promises = Promise.objects.filter(moment_id=moment.pk).filter(broken | at_risk | kept)
-    total = promises.count()
-    page: list[Promise] = []
-    if total > offset:
-        rank = DbCase(
-            When(broken, then=Value(0)), When(at_risk, then=Value(1)), default=Value(2), output_field=IntegerField()
-        )
-        page = list(
-            promises.select_related("fulfilling_team")
-            .annotate(rank=rank)
-            .order_by("rank", "-due_at", "-pk")[offset : offset + limit]
-        )
+    rank = DbCase(
+        When(broken, then=Value(0)), When(at_risk, then=Value(1)), default=Value(2), output_field=IntegerField()
+    )
+    ordered = promises.select_related("fulfilling_team").annotate(rank=rank).order_by("rank", "-due_at", "-pk")
+    total, page = counted_page(ordered, offset, limit)
     items = []
     for promise in page:
         state = promise.get_state_display()
@@ -486,13 +480,8 @@ def _promise_record(promise: Promise, state: str, *, hot: bool) -> Record:
 
 def customer_promises_history(customer: Any, offset: int, limit: int) -> RecordList:
     """The promises made to the customer for their page, newest first (two queries: the count and the page)."""
-    promises = customer_promises(customer)
-    total = promises.count()
-    page = (
-        list(promises.select_related("fulfilling_team").order_by("-created_at", "-id")[offset : offset + limit])
-        if total > offset
-        else []
-    )
+    ordered = customer_promises(customer).select_related("fulfilling_team").order_by("-created_at", "-id")
+    total, page = counted_page(ordered, offset, limit)
     now = timezone.now()
     items = []
     for promise in page:

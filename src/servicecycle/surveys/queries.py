@@ -17,7 +17,7 @@ from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.accounts.personal_data import iso
 from servicecycle.catalog.models import Service
 from servicecycle.core.errors import PermissionDenied
-from servicecycle.core.records import Record, RecordList
+from servicecycle.core.records import Record, RecordList, counted_page
 from servicecycle.cycles.models import Moment
 from servicecycle.surveys.models import Answer, Attribute, Invitation, Question, Response, Survey, Wave, text_in
 
@@ -262,13 +262,8 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
     comments (three queries: the count, the page and the page's answers)."""
     from servicecycle.surveys.closed_loop import unhappy  # closed_loop reaches into cases, which reads these
 
-    responses = customer_responses(customer)
-    total = responses.count()
-    page = (
-        list(responses.select_related("survey").order_by("-started_at", "-id")[offset : offset + limit])
-        if total > offset
-        else []
-    )
+    ordered = customer_responses(customer).select_related("survey").order_by("-started_at", "-id")
+    total, page = counted_page(ordered, offset, limit)
     scores: dict[int, list[Answer]] = {}
     if page:
         for answer in (
