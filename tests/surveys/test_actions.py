@@ -766,7 +766,7 @@ def test_a_response_reads_in_words_for_every_kind_of_question(world: World, open
         (1, "", "9"),
         (2, "", "4 of 5"),
         (3, "", "2 of 7"),
-        (4, "", "0 of 4"),
+        (4, "", "0 on a scale of 0 to 4"),
         (5, "", "Web"),
         (6, "", "Bricks"),
         (6, "", "Sand"),

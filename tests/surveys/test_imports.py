@@ -4,6 +4,7 @@ the pages (upload, mapping, progress, list) and the command."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import time
@@ -626,3 +627,15 @@ def test_the_report_keeps_the_first_errors_and_counts_them_all(
     job = _run(_start(world, s, _csv(tmp_path / "a.csv", rows)))
     assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Q2"), (2, "Which office?"), (3, "Q2")]
     assert job.error_count == 6
+
+
+def test_a_time_without_a_zone_is_on_the_organizations_clock(world: World, tmp_path: Path) -> None:
+    world.org.time_zone = "Asia/Kuala_Lumpur"
+    world.org.save(update_fields=["time_zone"])
+    s, _qs = _survey(world)
+    rows = [_row(1, Submitted="2026-03-31 14:05"), _row(2, Submitted="2026-03-31T14:05:00+00:00")]
+    job = _run(_start(world, s, _csv(tmp_path / "zones.csv", rows)))
+    assert job.status == S.DONE
+    times = {r.external_id: r.response.submitted_at for r in ImportedRespondent.objects.filter(survey=s)}
+    assert times["R1"] == dt.datetime(2026, 3, 31, 6, 5, tzinfo=dt.UTC)  # 14:05 in Kuala Lumpur
+    assert times["R2"] == dt.datetime(2026, 3, 31, 14, 5, tzinfo=dt.UTC)  # a written offset wins

@@ -17,6 +17,7 @@ from servicecycle.surveys import actions
 from servicecycle.surveys.models import Question, Survey
 from servicecycle.surveys.queries import questions_of
 from servicecycle.surveys.results import Filters, survey_results
+from tests import factories
 from tests.factories import World
 from tests.surveys import builders
 
@@ -307,3 +308,11 @@ def test_one_response_reads_in_full_and_the_comments_lead_to_it(world: World, cl
         client.get(reverse("survey-response", kwargs={"pk": other.pk, "response_pk": answered.pk})).status_code == 404
     )
     assert client.get(reverse("survey-response", kwargs={"pk": s.pk, "response_pk": 10**30})).status_code == 404
+    elsewhere = factories.staff(factories.organization("Elsewhere"), "admin")
+    foreign = builders.survey(elsewhere, title="Theirs")
+    builders.question(elsewhere, foreign, K.NPS, "Recommend?")
+    builders.open_survey(elsewhere, foreign)
+    theirs = actions.record_response(survey=foreign, answers=[{"question": foreign.questions.get().pk, "value": 3}])
+    for survey_pk in (foreign.pk, s.pk):
+        url = reverse("survey-response", kwargs={"pk": survey_pk, "response_pk": theirs.pk})
+        assert client.get(url).status_code == 404

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from servicecycle.core import periodic
-from servicecycle.surveys import actions
+from servicecycle.surveys import actions, waves
 from servicecycle.surveys.actions import invitations
 from servicecycle.surveys.models import Question, Survey, Wave
 from servicecycle.surveys.tasks import open_due_waves
@@ -101,3 +102,28 @@ def test_responses_stay_apart_and_the_results_trend_by_wave(world: World, client
     # NPS of the first wave: 2 promoters, 1 detractor of 4 = 25; of the second: 4 of 5 promoters, 1 detractor = 60
     assert "25.0" in trend and "60.0" in trend
     assert trend.count(" – ") >= 2  # an interval per wave
+
+
+def test_waves_follow_the_organizations_calendar_whoever_asks(world: World) -> None:
+    """At 20:00 UTC on 31 March it is already 1 April in Kuala Lumpur: the wave of April is the current one for
+    a respondent, a staff member and the worker alike (they used to see the server's date)."""
+    world.org.time_zone = "Asia/Kuala_Lumpur"
+    world.org.save(update_fields=["time_zone"])
+    survey, _q = _recurring(world)
+    Wave.objects.filter(survey=survey).delete()
+    march = actions.add_wave(
+        acting_user=world.admin.user,
+        survey=survey,
+        name="March",
+        starts_on=dt.date(2027, 3, 1),
+        ends_on=dt.date(2027, 3, 31),
+    )
+    april = actions.add_wave(acting_user=world.admin.user, survey=survey, name="April", starts_on=dt.date(2027, 4, 1))
+    survey = Survey.objects.get(pk=survey.pk)
+    with time_machine.travel(dt.datetime(2027, 3, 31, 20, 0, tzinfo=dt.UTC), tick=False):
+        assert waves.today_of(survey) == dt.date(2027, 4, 1)
+        assert actions.current_wave(survey) == april
+        with timezone.override("America/New_York"):  # whatever zone the caller happens to have active
+            assert actions.current_wave(survey) == april
+    with time_machine.travel(dt.datetime(2027, 3, 31, 15, 0, tzinfo=dt.UTC), tick=False):  # 23:00 there
+        assert actions.current_wave(survey) == march

@@ -45,6 +45,14 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The organization's time zone: its business clock, its days, and the times its staff read and type."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (ValueError, KeyError):
+            return zoneinfo.ZoneInfo("UTC")
+
 
 class WorkingInterval(models.Model):
     """One opening interval of a weekday in local wall time, in minutes since midnight (1440 = 24:00)."""

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from servicecycle.accounts.permissions import staff_of
 from servicecycle.core.errors import NotFound, PermissionDenied
-from servicecycle.core.views_helpers import forbidden, organization_time_zone
+from servicecycle.core.views_helpers import forbidden
 
 
 class DomainErrorMiddleware:
@@ -30,7 +30,9 @@ class DomainErrorMiddleware:
 class OrganizationTimeZoneMiddleware:
     """A signed-in staff member's pages show dates and times in their organization's time zone, and forms read the
     times typed in it (the same zone as the business clock). Anonymous pages keep the server's zone; the public
-    pages of a case or promise choose the organization's zone themselves, and the API answers in UTC offsets."""
+    pages of a case or promise choose the organization's zone themselves, and the API answers in UTC offsets.
+    The zone ends with the view: a streamed body (an export) is produced after it, so a stream that writes local
+    times must set the zone itself (the exports write ISO times with their offset)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,5 +41,5 @@ class OrganizationTimeZoneMiddleware:
         staff = staff_of(getattr(request, "user", None))
         if staff is None:
             return self.get_response(request)
-        with timezone.override(organization_time_zone(staff.organization)):
+        with timezone.override(staff.organization.zone):
             return self.get_response(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
@@ -122,10 +121,3 @@ def record_sections(request: HttpRequest, lists: list[RecordList], per_page: int
             }
         )
     return sections
-
-
-def organization_time_zone(organization: Any) -> ZoneInfo:
-    try:
-        return ZoneInfo(organization.time_zone)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")

@@ -31,7 +31,6 @@ from servicecycle.people.content import (
     PULSE_QUESTIONS,
 )
 from servicecycle.people.models import Candidate, Course, PulseAnswer, PulseRound, TrainingRecord
-from servicecycle.promises.figures import zone_of
 from servicecycle.promises.models import PromiseFigures
 
 MANAGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
@@ -335,12 +334,12 @@ class ScoreLine:
 
 def org_today(organization: Organization) -> date:
     """Today on the organization's wall clock."""
-    return timezone.now().astimezone(zone_of(organization)).date()
+    return timezone.now().astimezone(organization.zone).date()
 
 
 def window_start(organization: Organization, days: int) -> tuple[date, datetime]:
     """The first local day of the window and its start as an instant (local midnight)."""
-    zone = zone_of(organization)
+    zone = organization.zone
     first = timezone.now().astimezone(zone).date() - timedelta(days=days - 1)
     return first, datetime.combine(first, time.min, tzinfo=zone)
 

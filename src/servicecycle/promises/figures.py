@@ -61,13 +61,6 @@ REBUILD_CHUNK_DAYS = 31  # a rebuild works a month at a time, one transaction ea
 RECONCILE_DAYS = 3  # the daily reconciliation recounts the last few days, plus the days of recently updated rows
 
 
-def zone_of(organization: Organization) -> ZoneInfo:
-    try:
-        return ZoneInfo(organization.time_zone)
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
-
-
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     """The date of an instant on the organization's wall clock (the day its figures are kept under)."""
     return moment.astimezone(zone).date()
@@ -113,7 +106,7 @@ def _count(organization: Organization, first: date, last: date) -> list[PromiseF
     """Fresh figures of the days first..last (one aggregate statement per dimension)."""
     from servicecycle.promises.queries import counted_promises, figure_counts
 
-    zone = zone_of(organization)
+    zone = organization.zone
     # a range on due_at (served by the (organization, due_at) index), a day wider on each side than any offset,
     # then exactly the promises whose local due date is in first..last
     start = datetime.combine(first, time.min, tzinfo=UTC) - timedelta(days=1)
@@ -168,7 +161,7 @@ def refresh_figures(organization: Organization | int, days: Iterable[date]) -> N
 def refresh_for_promise(promise: Promise, *former_due: datetime | None) -> None:
     """After a write to ``promise``: count its due day again, and the day of each former due time given."""
     organization = promise.organization  # loaded with the promise by every action (no query)
-    zone = zone_of(organization)
+    zone = organization.zone
     moments = [promise.due_at, *(d for d in former_due if d is not None)]
     refresh_figures(organization, {local_day(m, zone) for m in moments})
 
@@ -185,7 +178,7 @@ def rebuild_figures(organization_id: int | None = None) -> int:
         organizations = organizations.filter(pk=organization_id)
     written = 0
     for organization in organizations:
-        zone = zone_of(organization)
+        zone = organization.zone
         span = Promise.objects.filter(organization_id=organization.pk).aggregate(
             first=Min("due_at"), last=Max("due_at")
         )
@@ -212,7 +205,7 @@ def reconcile_recent(now: datetime | None = None, days: int = RECONCILE_DAYS) ->
     now = now or timezone.now()
     recounted = 0
     for organization in Organization.objects.only("pk", "time_zone").order_by("pk"):
-        zone = zone_of(organization)
+        zone = organization.zone
         today = local_day(now, zone)
         wanted = set(_days_between(today - timedelta(days=days), today + timedelta(days=1)))
         touched = Promise.objects.filter(organization_id=organization.pk, updated_at__gte=now - timedelta(days=2))

@@ -38,7 +38,7 @@ from servicecycle.core.errors import PermissionDenied
 from servicecycle.core.records import Record, RecordList, counted_page
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import Signal
-from servicecycle.promises.figures import local_day, zone_of
+from servicecycle.promises.figures import local_day
 from servicecycle.promises.models import Promise, PromiseFigures, State, TeamCalendarFeed
 
 PROMISE_RELATED = (
@@ -234,7 +234,7 @@ def since_day(organization: Organization, since: date | datetime | None) -> date
     time zone (the figures are kept per local day, so a period starts at a local midnight)."""
     if since is None or not isinstance(since, datetime):
         return since
-    return local_day(since, zone_of(organization))
+    return local_day(since, organization.zone)
 
 
 def kept_rates(organization: Organization, *, by: str = "team", since: date | datetime | None = None) -> list[KeptRate]:
@@ -347,7 +347,7 @@ def broken_promises_evidence(moment: Moment, offset: int, limit: int) -> RecordL
     the broken and kept ones due from ``health_first_day`` on in the organization's time zone (the figure's
     window). A count and a page."""
     now = timezone.now()
-    zone = zone_of(Organization.objects.only("time_zone").get(services__moments=moment.pk))
+    zone = Organization.objects.only("time_zone").get(services__moments=moment.pk).zone
     since = datetime.combine(health_first_day(), time.min, tzinfo=zone)
     broken = Q(state=State.BROKEN, due_at__gte=since)
     at_risk = Q(state__in=[State.CONFIRMED, State.GIVEN]) & (Q(risk_at__lte=now) | Q(due_at__lte=now))

@@ -33,7 +33,6 @@ from servicecycle.core.views_helpers import (
     HtmxRequest,
     apply_domain_error,
     forbidden,
-    organization_time_zone,
     paginate,
     staff_required,
 )
@@ -468,7 +467,7 @@ def promise_dashboard(request: HttpRequest) -> HttpResponse:
         since_key = "90"
     days = SINCE_CHOICES[since_key]
     # the figures are kept per due day in the organization's time zone: a period starts at a local midnight
-    zone = organization_time_zone(staff.organization)
+    zone = staff.organization.zone
     since = timezone.localdate(timezone=zone) - timedelta(days=days) if days else None
     tables = [(by, title, queries.kept_rates(staff.organization, by=by, since=since)) for by, title in KEPT_RATE_TABLES]
     people = set(ui_queries.visible_people(request.user).values_list("pk", flat=True))
@@ -625,7 +624,7 @@ def _customer_language(request: HttpRequest, promise: Promise) -> str:
 def promise_status(request: HttpRequest, token: str) -> HttpResponse:
     promise = queries.get_promise_by_token(token)
     language = _customer_language(request, promise)
-    with translation.override(language), timezone.override(organization_time_zone(promise.organization)):
+    with translation.override(language), timezone.override(promise.organization.zone):
         response = render(
             request,
             "promises/public_status.html",

@@ -50,7 +50,6 @@ from servicecycle.cycles import wheel
 from servicecycle.cycles.critical import RankedMoment, rank_moments
 from servicecycle.cycles.models import Moment
 from servicecycle.cycles.queries import moment_health
-from servicecycle.promises.figures import zone_of
 from servicecycle.promises.models import PromiseFigures
 from servicecycle.strategy.models import Stage, StageChange
 from servicecycle.surveys.models import Question, SurveyFigure, Wave
@@ -221,7 +220,7 @@ def _count_days(
     """SLA outcomes of the cases received on ``days`` (two queries: the cases, their pauses), with the rules of
     ``cases.reports.timings``: a target is met when fulfilled by its due instant, breached when fulfilled late or
     when its due instant passed unfulfilled, running otherwise; resolving fulfils the earlier targets too."""
-    zone = zone_of(organization)
+    zone = organization.zone
     cases = (
         cases_in(organization, ReportFilters(start=min(days), end=max(days)))
         .annotate(day=TruncDate("received_at", tzinfo=zone))
@@ -307,7 +306,7 @@ def sla_compliance(
     updates, and, when a day must be counted, two more (its cases and their pauses)."""
     now = now or timezone.now()
     digest, policies, calendar = _sla_config(organization)
-    zone = zone_of(organization)
+    zone = organization.zone
     seen = {
         row["day"]: (row["n"], row["last"])
         for row in cases_in(organization, ReportFilters(start=start, end=end))

@@ -40,7 +40,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from servicecycle.accounts.models import Customer
+from servicecycle.accounts.models import Customer, Organization
 from servicecycle.accounts.permissions import require
 from servicecycle.core import audit
 from servicecycle.core.errors import NotFound, ValidationFailed
@@ -471,6 +471,8 @@ class RowReader:
         self.targets = targets_of(survey, self.questions, self.attributes)
         self.checker = AnswerChecker(self.questions, self.attributes, survey.default_language)
         self.now = now or timezone.now()
+        # a time written without a zone is on the organization's clock, as its staff read and type times
+        self.zone = Organization.objects.only("time_zone").get(pk=survey.organization_id).zone
         self.seen: dict[str, int] = {}  # respondent id -> first row
         self.choice_codes: dict[int, dict[str, int]] = {
             q.pk: {_norm(t): c["code"] for c in q.choices for t in c.get("texts", {}).values() if t}
@@ -645,7 +647,7 @@ class RowReader:
                 external_id = ""
         submitted = self.now
         if "submitted_at" in fields and _given(cells[fields["submitted_at"]]) is not None:
-            parsed = _moment(cells[fields["submitted_at"]])
+            parsed = _moment(cells[fields["submitted_at"]], self.zone)
             if parsed is None:
                 errors.append(
                     (
@@ -750,7 +752,8 @@ def _given(value: Any) -> Any:
     return value
 
 
-def _moment(raw: Any) -> dt.datetime | None:
+def _moment(raw: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """A cell as an instant: ISO text or a spreadsheet date; without a zone it is read in ``zone``."""
     if isinstance(raw, dt.datetime):
         value = raw
     elif isinstance(raw, dt.date):
@@ -764,7 +767,7 @@ def _moment(raw: Any) -> dt.datetime | None:
         except ValueError:
             return None
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+        value = timezone.make_aware(value, zone)
     return value
 
 

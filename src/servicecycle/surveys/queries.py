@@ -11,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from servicecycle.accounts.permissions import MESSAGE_NOT_ALLOWED, has, staff_of
 from servicecycle.accounts.personal_data import iso
@@ -216,8 +216,14 @@ def response_lines(response: Response, language: str) -> list[AnswerLine]:
             answer = _("expected %(e)s · perceived %(p)s") % {"e": a.expectation, "p": a.perception}
         elif q.kind == K.ALLOCATION:
             answer = ngettext("%(n)s point", "%(n)s points", a.value or 0) % {"n": a.value}
-        elif q.scale_max is not None and q.kind != K.NPS:
+        elif q.scale_max is not None and q.kind != K.NPS and q.scale_min == 1:
             answer = _("%(value)d of %(high)d") % {"value": a.value, "high": q.scale_max}
+        elif q.scale_max is not None and q.scale_min is not None and q.kind != K.NPS:
+            answer = _("%(value)d on a scale of %(low)d to %(high)d") % {
+                "value": a.value,
+                "low": q.scale_min,
+                "high": q.scale_max,
+            }
         else:
             answer = str(a.value)
         lines.append(
@@ -285,7 +291,7 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
                 title=text_in(response.survey.titles, language, response.survey.default_language),
                 url=reverse("survey-response", kwargs={"pk": response.survey_id, "response_pk": response.pk}),
                 when=response.submitted_at or response.started_at,
-                state=_("Answered") if response.submitted_at else _("Not finished"),
+                state=pgettext("a survey response", "Answered") if response.submitted_at else _("Not finished"),
                 detail=" · ".join(_score_text(a) for a in answers),
                 hot=any(unhappy(a) for a in answers),
             )

@@ -29,6 +29,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def today_of(survey: Survey) -> dt.date:
+    """Today on the survey's organization's calendar: waves start and end on its days, whoever asks (a staff
+    member, a respondent, the worker)."""
+    return timezone.localdate(timezone=survey.organization.zone)
+
+
 def period_name(starts_on: dt.date, ends_on: dt.date) -> str:
     return f"{starts_on.isoformat()} – {ends_on.isoformat()}"
 
@@ -59,7 +65,7 @@ def open_wave(survey: Survey, starts_on: dt.date, *, actor: Any = None) -> Wave 
 
 def open_next_wave(survey: Survey, today: dt.date | None = None) -> Wave | None:
     """The next wave of a recurring survey whose last wave has ended (None when none is due)."""
-    today = today or timezone.localdate()
+    today = today or today_of(survey)
     if survey.status != Survey.Status.OPEN or not survey.recur_months:
         return None
     last = Wave.objects.filter(survey=survey).order_by("-starts_on", "-pk").first()

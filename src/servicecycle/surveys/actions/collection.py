@@ -28,6 +28,7 @@ from servicecycle.surveys.actions.design import _whole
 from servicecycle.surveys.actions.responses import record_response
 from servicecycle.surveys.closed_loop import schedule_follow_up
 from servicecycle.surveys.models import Draft, Invitation, Question, Response, Survey, Wave
+from servicecycle.surveys.waves import today_of
 
 Outcome = Literal["recorded", "repeat", "used"]
 
@@ -40,7 +41,7 @@ class Submitted:
 
 def current_wave(survey: Survey, today: dt.date | None = None) -> Wave | None:
     """The wave running today (the latest started one not yet ended), or None."""
-    today = today or timezone.localdate()
+    today = today or today_of(survey)
     return (
         Wave.objects.filter(survey=survey, starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))

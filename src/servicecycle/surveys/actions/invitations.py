@@ -516,9 +516,9 @@ def update_invitation_settings(
             changes=changes,
         )
     if months and current_wave(locked) is None:
-        from servicecycle.surveys.waves import open_wave
+        from servicecycle.surveys.waves import open_wave, today_of
 
-        open_wave(locked, timezone.localdate(), actor=acting_user)
+        open_wave(locked, today_of(locked), actor=acting_user)
     return locked
 
 
