@@ -189,13 +189,41 @@ class AnswerLine:
     low: bool = False  # an unhappy score (NPS 0-6, satisfaction in the bottom two points)
 
 
+def answer_text(a: Answer, language: str, fallback: str) -> str:
+    """One answer in words (``a.question`` read with it): a score on its scale, the chosen option, a grid row,
+    a SERVQUAL pair, allocated points, or the respondent's own text."""
+    q = a.question
+    K = Question.Kind
+    if q.kind in (K.SINGLE_CHOICE, K.MULTIPLE_CHOICE):
+        return _option_label(q, a.value, language, fallback) or str(a.value)
+    if q.kind == K.TEXT:
+        return a.text or ""
+    if q.kind == K.IPA_GRID:
+        parts = [_("importance %(n)s") % {"n": a.importance}, _("performance %(n)s") % {"n": a.performance}]
+        if a.competitor_performance is not None:
+            parts.append(f"{q.competitor_name} {a.competitor_performance}")
+        return " · ".join(parts)
+    if q.kind == K.SERVQUAL_PAIR:
+        return _("expected %(e)s · perceived %(p)s") % {"e": a.expectation, "p": a.perception}
+    if q.kind == K.ALLOCATION:
+        return ngettext("%(n)s point", "%(n)s points", a.value or 0) % {"n": a.value}
+    if q.scale_max is not None and q.kind != K.NPS and q.scale_min == 1:
+        return _("%(value)d of %(high)d") % {"value": a.value, "high": q.scale_max}
+    if q.scale_max is not None and q.scale_min is not None and q.kind != K.NPS:
+        return _("%(value)d on a scale of %(low)d to %(high)d") % {
+            "value": a.value,
+            "low": q.scale_min,
+            "high": q.scale_max,
+        }
+    return str(a.value)
+
+
 def response_lines(response: Response, language: str) -> list[AnswerLine]:
     """The response's answers in question order (one query): questions in ``language`` when the survey has it,
     answers as given (free text in the respondent's own words)."""
     from servicecycle.surveys.closed_loop import unhappy  # closed_loop reaches into cases, which reads these
 
     fallback = response.survey.default_language
-    K = Question.Kind
     lines = []
     for a in (
         Answer.objects.filter(response=response)
@@ -203,35 +231,12 @@ def response_lines(response: Response, language: str) -> list[AnswerLine]:
         .order_by("question__position", "attribute__position", "value", "id")
     ):
         q = a.question
-        if q.kind in (K.SINGLE_CHOICE, K.MULTIPLE_CHOICE):
-            answer = _option_label(q, a.value, language, fallback) or str(a.value)
-        elif q.kind == K.TEXT:
-            answer = a.text or ""
-        elif q.kind == K.IPA_GRID:
-            parts = [_("importance %(n)s") % {"n": a.importance}, _("performance %(n)s") % {"n": a.performance}]
-            if a.competitor_performance is not None:
-                parts.append(f"{q.competitor_name} {a.competitor_performance}")
-            answer = " · ".join(parts)
-        elif q.kind == K.SERVQUAL_PAIR:
-            answer = _("expected %(e)s · perceived %(p)s") % {"e": a.expectation, "p": a.perception}
-        elif q.kind == K.ALLOCATION:
-            answer = ngettext("%(n)s point", "%(n)s points", a.value or 0) % {"n": a.value}
-        elif q.scale_max is not None and q.kind != K.NPS and q.scale_min == 1:
-            answer = _("%(value)d of %(high)d") % {"value": a.value, "high": q.scale_max}
-        elif q.scale_max is not None and q.scale_min is not None and q.kind != K.NPS:
-            answer = _("%(value)d on a scale of %(low)d to %(high)d") % {
-                "value": a.value,
-                "low": q.scale_min,
-                "high": q.scale_max,
-            }
-        else:
-            answer = str(a.value)
         lines.append(
             AnswerLine(
                 position=q.position,
                 question=text_in(q.texts, language, fallback),
                 attribute=text_in(a.attribute.texts, language, fallback) if a.attribute else "",
-                answer=answer,
+                answer=answer_text(a, language, fallback),
                 kind=q.kind,
                 low=unhappy(a),
             )
@@ -310,13 +315,9 @@ def customer_responses_history(customer: Any, offset: int, limit: int) -> Record
 def _score_text(answer: Answer) -> str:
     """“NPS 9”, “CSAT 2 of 5”: the kind's short name (the same in every language) and the value; a comment in
     quotation marks."""
-    question = answer.question
-    if question.kind == Question.Kind.TEXT:
+    if answer.question.kind == Question.Kind.TEXT:
         return f"“{answer.text}”"
-    short = question.kind.upper()
-    if question.kind == Question.Kind.NPS or question.scale_max is None:
-        return f"{short} {answer.value}"
-    return f"{short} " + _("%(value)d of %(high)d") % {"value": answer.value, "high": question.scale_max}
+    return f"{answer.question.kind.upper()} {answer_text(answer, '', '')}"  # scores need no language
 
 
 def customer_responses_export(customer: Any) -> list[dict[str, Any]]:
